@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
@@ -27,6 +28,8 @@ if PRODUCTION:
         "KETNOI_SECRET_KEY",
         why="Production needs a long random secret (50+ characters) to sign sessions and tokens.",
     )
+    if len(SECRET_KEY) < 50:
+        raise ImproperlyConfigured("KETNOI_SECRET_KEY is too short: use 50 or more random characters.")
     ALLOWED_HOSTS = env_list("KETNOI_ALLOWED_HOSTS", [])
     if not ALLOWED_HOSTS:
         env_required("KETNOI_ALLOWED_HOSTS", why="Production must name the host names it serves.")
