@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("KETNOI_")}
     clean.update(DJANGO_SETTINGS_MODULE="ketnoi.settings.base", **env)
-    return subprocess.run(
+    return subprocess.run(  # noqa: S603 - our own interpreter and manage.py, fixed arguments
         [sys.executable, "manage.py", *args], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=120
     )
 

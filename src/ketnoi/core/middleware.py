@@ -29,10 +29,11 @@ class NfcInputMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        request.GET = _nfc_querydict(request.GET)
+        # Django types GET/POST as immutable QueryDicts; ours is immutable too.
+        request.GET = _nfc_querydict(request.GET)  # type: ignore[assignment]
         if request.method == "POST" and request.content_type in (
             "application/x-www-form-urlencoded",
             "multipart/form-data",
         ):
-            request.POST = _nfc_querydict(request.POST)
+            request.POST = _nfc_querydict(request.POST)  # type: ignore[assignment]
         return self.get_response(request)

@@ -39,9 +39,7 @@ def normalize_phone(raw: str, *, mobile_only: bool = True) -> str:
             params={"value": text},
         ) from None
     if phonenumbers.region_code_for_number(number) != REGION:
-        raise ValidationError(
-            _("Chỉ nhận số điện thoại Việt Nam (+84)."), code="phone_foreign"
-        )
+        raise ValidationError(_("Chỉ nhận số điện thoại Việt Nam (+84)."), code="phone_foreign")
     if not phonenumbers.is_valid_number(number):
         raise ValidationError(
             _("Số điện thoại “%(value)s” không đúng: số di động Việt Nam có 10 chữ số, bắt đầu bằng 0."),
@@ -49,9 +47,7 @@ def normalize_phone(raw: str, *, mobile_only: bool = True) -> str:
             params={"value": text},
         )
     if mobile_only and phonenumbers.number_type(number) not in _MOBILE_TYPES:
-        raise ValidationError(
-            _("Hãy dùng số di động để nhận tin nhắn."), code="phone_not_mobile"
-        )
+        raise ValidationError(_("Hãy dùng số di động để nhận tin nhắn."), code="phone_not_mobile")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -62,6 +58,18 @@ def format_phone(e164: str) -> str:
     except phonenumbers.NumberParseException:
         return e164
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
+def mask_phone(e164: str | None) -> str:
+    """``"+84900000001"`` → ``"090 *** 0001"``: enough to tell people apart, not to call them."""
+    if not e164:
+        return ""
+    try:
+        national = str(phonenumbers.parse(e164, REGION).national_number)
+    except phonenumbers.NumberParseException:
+        return "***"
+    digits = "0" + national
+    return f"{digits[:3]} *** {digits[-4:]}" if len(digits) >= 8 else "***"
 
 
 class PhoneNumberField(models.CharField):

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,9 +33,7 @@ class AreaScope:
         return province_code is not None and province_code == self.province_code
 
 
-def scopes_cover(
-    scopes: Iterable[AreaScope], *, province_code: int | None, commune_code: int | None
-) -> bool:
+def scopes_cover(scopes: Iterable[AreaScope], *, province_code: int | None, commune_code: int | None) -> bool:
     return any(s.covers(province_code=province_code, commune_code=commune_code) for s in scopes)
 
 
@@ -56,7 +54,7 @@ def scope_q(scopes: Iterable[AreaScope], *, commune_path: str = "commune") -> Q:
     return condition
 
 
-def filter_by_scope[M](
+def filter_by_scope[M: Model](
     queryset: QuerySet[M], scopes: Iterable[AreaScope], *, commune_path: str = "commune"
 ) -> QuerySet[M]:
     """``queryset`` narrowed to the rows inside the user's areas."""

@@ -108,7 +108,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": _sqlite_path,
+            "NAME": str(_sqlite_path),
             "OPTIONS": {
                 # WAL lets the web process read while the task worker writes.
                 "init_command": (
