@@ -40,9 +40,7 @@ class User(AbstractBaseUser, PermissionsMixin, BaseModel):
 
     phone = PhoneNumberField(_("số điện thoại"), unique=True)
     display_name = models.CharField(_("tên hiển thị"), max_length=120)
-    language = models.CharField(
-        _("ngôn ngữ"), max_length=5, choices=Language.choices, default=Language.VI
-    )
+    language = models.CharField(_("ngôn ngữ"), max_length=5, choices=Language.choices, default=Language.VI)
     home_commune = models.ForeignKey(
         Commune,
         verbose_name=_("xã/phường nơi ở"),
@@ -104,10 +102,20 @@ class RoleAssignment(BaseModel):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_assignments")
     role = models.CharField(_("vai trò"), max_length=32, choices=Role.choices)
     province = models.ForeignKey(
-        Province, verbose_name=_("tỉnh/thành phố"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Province,
+        verbose_name=_("tỉnh/thành phố"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     commune = models.ForeignKey(
-        Commune, verbose_name=_("xã/phường"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Commune,
+        verbose_name=_("xã/phường"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
 
     class Meta:
@@ -190,6 +198,9 @@ class LoginFailure(models.Model):
     class Meta:
         verbose_name = _("đăng nhập sai")
         verbose_name_plural = _("đăng nhập sai")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.phone} {self.ip_address or ''}".rstrip()
 
 
 class ApiToken(BaseModel):
