@@ -17,7 +17,7 @@ def short_name(name: str) -> str:
     lowered = name.lower()
     for prefix in _PREFIXES:
         if lowered.startswith(prefix):
-            return name[len(prefix):]
+            return name[len(prefix) :]
     return name
 
 

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 CODE_LENGTH = 10  # ≈ 14 m × 14 m
+MAX_CODE_LENGTH = 20  # 15 digits, "+", and room for typing slips
 
 # Mainland Viet Nam and its islands, generously: a point outside is a typo.
 VN_BOUNDS = {"lat": (8.0, 23.5), "lng": (102.0, 117.5)}
@@ -49,21 +50,37 @@ def plus_code_decode(code: str, *, near: GeoPoint | None = None) -> GeoPoint:
     A shortened code (``QVRX+CG``) needs ``near``, a point within ~40 km,
     such as the centre of the commune it was given for.
     """
-    text = (code or "").strip().upper().replace(" ", "")
-    if not olc.isValid(text):
-        raise ValidationError(
-            _("“%(code)s” không phải là mã địa chỉ số hợp lệ."), code="plus_code_invalid", params={"code": code}
-        )
-    if olc.isShort(text):
-        if near is None:
-            raise ValidationError(
-                _("Mã địa chỉ số rút gọn cần kèm tên xã/phường."), code="plus_code_short"
-            )
-        text = olc.recoverNearest(text, near.latitude, near.longitude)
-    area = olc.decode(text)
+    area = olc.decode(plus_code_full(code, near=near))
     return GeoPoint(latitude=area.latitudeCenter, longitude=area.longitudeCenter)
 
 
+def plus_code_full(code: str, *, near: GeoPoint | None = None) -> str:
+    """``code`` in its full, upper-case form; a short code is recovered near ``near``."""
+    text = (code or "").strip().upper().replace(" ", "")
+    if len(text) > MAX_CODE_LENGTH or not olc.isValid(text):
+        raise ValidationError(
+            _("“%(code)s” không phải là mã địa chỉ số hợp lệ."),
+            code="plus_code_invalid",
+            params={"code": (code or "")[:MAX_CODE_LENGTH]},
+        )
+    if olc.isShort(text):
+        if near is None:
+            raise ValidationError(_("Mã địa chỉ số rút gọn cần kèm tên xã/phường."), code="plus_code_short")
+        text = olc.recoverNearest(text, near.latitude, near.longitude)
+    return str(text)
+
+
 def plus_code_shorten(code: str, *, near: GeoPoint) -> str:
-    """The short form of ``code`` to read out to someone who knows the area."""
-    return str(olc.shorten(code, near.latitude, near.longitude))
+    """The short form of ``code`` to read out to someone who knows the area.
+
+    At most the first four digits are dropped (``7PH72VH3+CM`` → ``2VH3+CM``),
+    so the code can be recovered from any reference point within ~40 km,
+    such as the commune's centre. (``olc.shorten`` alone drops six digits
+    when ``near`` is very close, and that form is recovered correctly only
+    within ~2 km.)
+    """
+    full = plus_code_full(code)
+    short = str(olc.shorten(full, near.latitude, near.longitude))
+    if len(full) - len(short) > 4:
+        return full[4:]
+    return short
