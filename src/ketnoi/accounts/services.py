@@ -326,7 +326,7 @@ def profile_update(*, user: User, display_name: str, language: str) -> User:
 
 def _purpose_clean(purpose: str) -> str:
     if purpose not in ConsentPurpose.values:
-        raise DomainError(_("Mục đích này không có."), code="purpose_invalid", status=404)
+        raise DomainError(_("Không có mục đích này."), code="purpose_invalid", status=404)
     return purpose
 
 
@@ -431,7 +431,7 @@ def role_scope_clean(
     acts for the whole country), and other roles no area.
     """
     if role not in Role.values:
-        raise DomainError(_("Vai trò “%(role)s” không có."), code="role_invalid", params={"role": role})
+        raise DomainError(_("Không có vai trò “%(role)s”."), code="role_invalid", params={"role": role})
     level = SCOPE_LEVEL.get(role)
     label = Role(role).label
     if commune is not None:

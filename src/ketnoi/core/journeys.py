@@ -43,7 +43,7 @@ JOURNEYS: tuple[Journey, ...] = (
     ),
     Journey(
         "worker",
-        _("Bạn làm giúp việc gia đình ở thành phố"),
+        _("Bạn làm giúp việc gia đình, hoặc cần thuê người giúp việc"),
         _("Học nghề, nhận việc công bằng gần nơi ở, nhận lương, tiết kiệm, ứng lương đã làm."),
         "accounts:profile",
         ("worker", "household_client"),

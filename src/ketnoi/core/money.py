@@ -39,7 +39,7 @@ def parse_vnd(raw: str | int) -> int:
         digits = _GROUPING.sub("", text)
         if not digits.isdigit():
             raise ValidationError(
-                _("Số tiền “%(value)s” không hợp lệ: chỉ nhập chữ số, ví dụ 1.500.000."),
+                _("Số tiền “%(value)s” không hợp lệ: hãy nhập số tiền bằng chữ số, ví dụ 1.500.000."),
                 code="invalid_amount",
                 params={"value": raw},
             )
