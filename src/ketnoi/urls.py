@@ -11,6 +11,7 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("accounts/", include("ketnoi.accounts.urls")),
     path("places/", include("ketnoi.places.urls")),
+    path("registry/", include("ketnoi.registry.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -45,6 +45,7 @@ def test_production_deploy_check_reports_no_warnings(tmp_path):
         KETNOI_ENV="production",
         KETNOI_SECRET_KEY=secrets.token_urlsafe(64),
         KETNOI_ALLOWED_HOSTS="ketnoi.example.vn",
+        KETNOI_FIELD_KEY=secrets.token_urlsafe(32),
         KETNOI_VAR_DIR=str(tmp_path),
     )
 

@@ -42,6 +42,16 @@ else:
     ALLOWED_HOSTS = env_list("KETNOI_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
     DEBUG = env_bool("KETNOI_DEBUG", True)
 
+# Encrypts national ID numbers at rest and keys their look-up hash. Separate
+# from SECRET_KEY so that rotating the session key never makes stored data
+# unreadable. Old keys (comma-separated) still decrypt during a rotation.
+FIELD_ENCRYPTION_KEY = (
+    env_required("KETNOI_FIELD_KEY", why="Production needs a key to encrypt national ID numbers.")
+    if PRODUCTION
+    else env_str("KETNOI_FIELD_KEY", "dev-only-field-key-not-for-real-data")
+)
+FIELD_ENCRYPTION_OLD_KEYS = env_list("KETNOI_FIELD_OLD_KEYS", [])
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -55,6 +65,7 @@ INSTALLED_APPS = [
     "ketnoi.core",
     "ketnoi.places",
     "ketnoi.accounts",
+    "ketnoi.registry",
     "ketnoi.api",
 ]
 

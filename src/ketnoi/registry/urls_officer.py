@@ -1,0 +1,3 @@
+"""URLs of the registry's officer pages (mounted by registry/urls.py)."""
+
+urlpatterns: list = []
