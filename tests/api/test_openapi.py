@@ -12,6 +12,11 @@ PATHS = {
     "/api/v1/places/communes": {"get"},
     "/api/v1/places/communes/{code}": {"get"},
     "/api/v1/places/plus-codes/{code}": {"get"},
+    "/api/v1/households": {"get"},
+    "/api/v1/households/{household_id}": {"get"},
+    "/api/v1/poverty/assess": {"post"},
+    "/api/v1/poverty/standards": {"get"},
+    "/api/v1/poverty/standards/{code}": {"get"},
 }
 
 

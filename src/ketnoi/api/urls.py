@@ -35,6 +35,8 @@ install_error_handlers(api)
 
 api.add_router("", accounts_router)
 api.add_router("/places", places_router)
+api.add_router("", "ketnoi.registry.api.router")
+api.add_router("/poverty", "ketnoi.poverty.api.router")
 
 # Last, so it only sees what no router above answered: an unknown address
 # under /api/v1 gets a JSON 404 like every other API error.

@@ -21,12 +21,24 @@ class Journey:
     first_job: str | Promise
     url_name: str
     roles: tuple[str, ...]
+    public: bool = False  # open without signing in
 
     def url(self) -> str:
         return reverse(self.url_name)
 
 
 JOURNEYS: tuple[Journey, ...] = (
+    Journey(
+        "household",
+        _("Hộ gia đình cần được hỗ trợ"),
+        _(
+            "Tự gửi đơn đề nghị xã rà soát hộ nghèo trên điện thoại, không cần tài khoản; "
+            "xem kết quả bằng mã gửi qua tin nhắn."
+        ),
+        "registry:register",
+        (),
+        public=True,
+    ),
     Journey(
         "seller",
         _("Bạn làm ra sản phẩm"),
@@ -59,7 +71,7 @@ JOURNEYS: tuple[Journey, ...] = (
         "officer",
         _("Bạn là cán bộ xã, tỉnh hoặc tổ chức"),
         _("Đăng ký và xác minh hộ, rà soát nghèo đa chiều, chi trả hỗ trợ, đo kết quả."),
-        "accounts:area_people",
+        "registry:household_queue",
         ("administrator", "programme_officer", "commune_officer"),
     ),
     Journey(

@@ -16,6 +16,11 @@ class Area(StrEnum):
     URBAN = "urban"
 
 
+class Sex(StrEnum):
+    MALE = "male"
+    FEMALE = "female"
+
+
 class Work(StrEnum):
     """What a member does for a living (asked of members aged 15 and over)."""
 
@@ -83,6 +88,9 @@ class MemberFacts:
     work: Work = Work.NOT_IN_LABOUR_FORCE
     able_to_work: bool = True  # False for a severe disability or long illness
     stunted_or_underweight: bool = False  # asked for children under 16
+    # Working age ends at the retirement age, which the Labour Code sets by
+    # sex; when it is not known the standard's "unknown" bound applies.
+    sex: Sex | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ from ketnoi.poverty.facts import (
     Latrine,
     Material,
     MemberFacts,
+    Sex,
     WaterSource,
     Work,
 )
@@ -33,6 +34,7 @@ def member_facts(member: Member, *, on: date) -> MemberFacts:
         work=Work(member.work),
         able_to_work=member.able_to_work,
         stunted_or_underweight=member.stunted_or_underweight,
+        sex=Sex(member.sex),  # working age ends at a retirement age set by sex
     )
 
 

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "ketnoi.places",
     "ketnoi.accounts",
     "ketnoi.registry",
+    "ketnoi.poverty",
     "ketnoi.api",
 ]
 
@@ -239,5 +240,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("KETNOI_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},  # fpdf2's font subsetting logs every glyph at INFO
+    },
 }

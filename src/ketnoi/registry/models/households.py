@@ -188,6 +188,8 @@ class Member(BaseModel):
         verbose_name = _("thành viên")
         verbose_name_plural = _("các thành viên")
         ordering = ["household_id", "birth_date", "id"]
+        # Duplicate detection looks people up by birth date within a province.
+        indexes = [models.Index(fields=["birth_date"], name="registry_member_birth_date")]
         constraints = [
             models.UniqueConstraint(
                 fields=["household"], condition=models.Q(relation="head"), name="one_head_per_household"
