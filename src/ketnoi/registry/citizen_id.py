@@ -64,9 +64,7 @@ def parse(raw: str) -> CitizenId:
     """Check the structure of a CCCD; ``ValidationError`` says what is wrong."""
     number = "".join((raw or "").split())
     if not number.isdigit() or len(number) != 12:
-        raise ValidationError(
-            _("Số CCCD phải có đúng 12 chữ số."), code="cccd_length"
-        )
+        raise ValidationError(_("Số CCCD phải có đúng 12 chữ số."), code="cccd_length")
     province = number[:3]
     if province not in birth_province_codes():
         raise ValidationError(
@@ -82,7 +80,9 @@ def parse(raw: str) -> CitizenId:
             params={"digit": number[3]},
         )
     start, sex = century
-    return CitizenId(number=number, birth_province_code=province, birth_year=start + int(number[4:6]), sex=sex)
+    return CitizenId(
+        number=number, birth_province_code=province, birth_year=start + int(number[4:6]), sex=sex
+    )
 
 
 def check_matches(citizen_id: CitizenId, *, birth_date: date | None, sex: str | None) -> None:
@@ -94,9 +94,7 @@ def check_matches(citizen_id: CitizenId, *, birth_date: date | None, sex: str | 
             params={"cccd_year": citizen_id.birth_year, "year": birth_date.year},
         )
     if sex is not None and citizen_id.sex != sex:
-        raise ValidationError(
-            _("Số CCCD không khớp với giới tính đã ghi."), code="cccd_sex"
-        )
+        raise ValidationError(_("Số CCCD không khớp với giới tính đã ghi."), code="cccd_sex")
 
 
 def _derived_key(secret: str, purpose: bytes) -> bytes:

@@ -46,9 +46,9 @@ from .models import Assessment, Household, HouseholdSource, HouseholdStatus, Mem
 from .services.households import (
     HouseholdInput,
     MemberInput,
+    household_create,
     household_fill,
     member_fill,
-    household_create,
     reference_new,
 )
 

@@ -117,7 +117,9 @@ class HouseholdSource(models.TextChoices):
 
 class Household(BaseModel):
     reference = models.CharField(_("mã hồ sơ"), max_length=20, unique=True)
-    commune = models.ForeignKey(Commune, verbose_name=_("xã/phường"), on_delete=models.PROTECT, related_name="+")
+    commune = models.ForeignKey(
+        Commune, verbose_name=_("xã/phường"), on_delete=models.PROTECT, related_name="+"
+    )
     address_line = models.CharField(_("thôn/bản, tổ, số nhà"), max_length=200, blank=True)
     area = models.CharField(_("khu vực"), max_length=8, choices=AREA_CHOICES)
     contact_phone = PhoneNumberField(_("số điện thoại liên hệ"), blank=True, db_index=True)
@@ -228,7 +230,9 @@ class DuplicateFlag(BaseModel):
     other_member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
     reason = models.CharField(_("lý do"), max_length=20, choices=Reason.choices)
     score = models.PositiveSmallIntegerField(_("độ giống (%)"), default=100)
-    decision = models.CharField(_("quyết định"), max_length=12, choices=Decision.choices, default=Decision.OPEN)
+    decision = models.CharField(
+        _("quyết định"), max_length=12, choices=Decision.choices, default=Decision.OPEN
+    )
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

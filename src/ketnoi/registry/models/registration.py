@@ -50,6 +50,9 @@ class OneTimeCode(models.Model):
     class Meta:
         indexes = [models.Index(fields=["phone", "purpose", "-created_at"])]
 
+    def __str__(self) -> str:
+        return f"{self.purpose} {self.created_at:%Y-%m-%d %H:%M}"
+
 
 class RegistrationConsent(models.Model):
     """Consent given (or withdrawn) on a self-registration, per purpose and text version.
@@ -67,3 +70,6 @@ class RegistrationConsent(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} {self.action} v{self.text_version}"

@@ -28,7 +28,9 @@ class RoundState(models.TextChoices):
 
 
 class ReviewRound(BaseModel):
-    commune = models.ForeignKey(Commune, verbose_name=_("xã/phường"), on_delete=models.PROTECT, related_name="+")
+    commune = models.ForeignKey(
+        Commune, verbose_name=_("xã/phường"), on_delete=models.PROTECT, related_name="+"
+    )
     year = models.PositiveSmallIntegerField(_("năm"))
     standard = models.CharField(_("chuẩn nghèo"), max_length=20)
     state = models.CharField(_("bước"), max_length=12, choices=RoundState.choices, default=RoundState.OPEN)
@@ -55,6 +57,9 @@ class RoundStep(models.Model):
     class Meta:
         ordering = ["at", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.state} {self.at:%Y-%m-%d}"
+
 
 class ReviewEntry(BaseModel):
     """A household on a round's list, why it is there, and its result."""
@@ -73,7 +78,9 @@ class ReviewEntry(BaseModel):
     class Meta:
         verbose_name = _("hộ trong đợt rà soát")
         verbose_name_plural = _("các hộ trong đợt rà soát")
-        constraints = [models.UniqueConstraint(fields=["round", "household"], name="household_once_per_round")]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "household"], name="household_once_per_round")
+        ]
 
 
 class Objection(BaseModel):

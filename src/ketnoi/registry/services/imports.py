@@ -60,10 +60,10 @@ from ..selectors import households_for_officer, officer_scopes
 from .households import (
     HouseholdInput,
     MemberInput,
-    members_check,
+    household_create,
     household_fill,
     member_fill,
-    household_create,
+    members_check,
 )
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024  # a commune's roll is well under 5 MB; 20 leaves room
