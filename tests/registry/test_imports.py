@@ -5,12 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
+from datetime import timedelta
 
 import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import DatabaseError
 from django.urls import reverse
+from django.utils import timezone
 
 from ketnoi.accounts.models import Role
 from ketnoi.core.errors import DomainError, NotFound
@@ -18,6 +20,7 @@ from ketnoi.registry.models import Household, HouseholdSource, ImportBatch, Memb
 from ketnoi.registry.services import imports
 from ketnoi.registry.services.imports import (
     households_export,
+    import_batches_purge,
     import_check,
     import_commit,
     import_discard,
@@ -524,3 +527,27 @@ def test_people_without_an_officer_role_cannot_import_or_export(client, commune_
 
     assert client.get(reverse("registry:import")).status_code == 403
     assert client.get(reverse("registry:households_export", args=["csv"])).status_code == 403
+
+
+def test_a_checked_batch_left_uncommitted_is_purged_with_its_file(
+    officer_a, commune_a, django_capture_on_commit_callbacks
+):
+    # Given a checked roll from two days ago, never committed, and one from a minute ago
+    old = import_check(actor=officer_a, commune=commune_a, file=xlsx_file(table(family("HO01"))))
+    ImportBatch.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=2))
+    recent = import_check(actor=officer_a, commune=commune_a, file=xlsx_file(table(family("HO02"))))
+    storage, old_name = old.file.storage, old.file.name
+    assert storage.exists(old_name)
+
+    # When the hourly purge runs
+    with django_capture_on_commit_callbacks(execute=True):
+        purged = import_batches_purge()
+
+    # Then only the old batch is discarded, its file with the CCCDs is gone, and it cannot commit
+    assert purged == 1
+    assert ImportBatch.objects.get(pk=old.pk).state == ImportBatch.State.DISCARDED
+    assert ImportBatch.objects.get(pk=recent.pk).state == ImportBatch.State.CHECKED
+    assert not storage.exists(old_name)
+    with pytest.raises(DomainError):
+        import_commit(actor=officer_a, batch=old)
+    assert Household.objects.count() == 0

@@ -36,9 +36,17 @@ def households_for_officer(user: Any) -> QuerySet[Household]:
 
 def verification_queue(user: Any) -> QuerySet[Household]:
     """Households waiting for an officer of ``user``'s areas, oldest first."""
-    return households_for_officer(user).filter(
-        status__in=[HouseholdStatus.SUBMITTED, HouseholdStatus.UNDER_REVIEW, HouseholdStatus.NEEDS_CORRECTION]
-    ).order_by("created_at", "reference")
+    return (
+        households_for_officer(user)
+        .filter(
+            status__in=[
+                HouseholdStatus.SUBMITTED,
+                HouseholdStatus.UNDER_REVIEW,
+                HouseholdStatus.NEEDS_CORRECTION,
+            ]
+        )
+        .order_by("created_at", "reference")
+    )
 
 
 def household_for_officer(*, user: Any, household_id: int) -> Household:

@@ -24,7 +24,7 @@ import zipfile
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import IO, Any
 from xml.etree.ElementTree import ParseError
 
@@ -704,6 +704,33 @@ def import_discard(*, actor: Any, batch: ImportBatch, ip_address: str | None = N
         audit_record(actor=actor, action="import_discarded", target=locked, ip_address=ip_address)
         _file_drop_after_commit(locked)
     return locked
+
+
+def import_batches_purge(*, older_than: timedelta = timedelta(hours=24)) -> int:
+    """Discard checked batches nobody committed within ``older_than``; returns how many.
+
+    Their uploaded files hold citizen ID numbers in clear, so they must not
+    linger: run ``manage.py registry_purge_imports`` from a scheduler (hourly).
+    """
+    cutoff = timezone.now() - older_than
+    purged = 0
+    for batch_id in ImportBatch.objects.filter(
+        state=ImportBatch.State.CHECKED, created_at__lt=cutoff
+    ).values_list("pk", flat=True):
+        with transaction.atomic():
+            locked = (
+                ImportBatch.objects.select_for_update()
+                .filter(pk=batch_id, state=ImportBatch.State.CHECKED)
+                .first()
+            )
+            if locked is None:
+                continue
+            locked.state = ImportBatch.State.DISCARDED
+            locked.save(update_fields=["state", "updated_at"])
+            audit_record(actor=None, action="import_purged", target=locked, reason="not committed in time")
+            _file_drop_after_commit(locked)
+            purged += 1
+    return purged
 
 
 def _file_drop_after_commit(batch: ImportBatch) -> None:
