@@ -5,7 +5,9 @@ a temporary folder, loads the demo world (``seed_demo``), collects the static
 files and serves them the way production does (``DEBUG`` off, WhiteNoise from
 ``STATIC_ROOT``) with granian on a free port. The tests talk to that process
 over HTTP only: they need no test database of their own, so pytest-django has
-nothing to do here.
+nothing to do here. Tests that read the SMS the server sends ask for
+``outbox``, which also starts the background-task worker (``task_worker``)
+that delivers them to that file.
 
 Chromium is Debian's (``apt-get install chromium``); Playwright cannot download
 its own browser on these machines. ``KETNOI_E2E_CHROMIUM`` points elsewhere.
@@ -45,6 +47,7 @@ CHROMIUM_ARGS = [
 ]
 SERVER_START_SECONDS = 30
 DEFAULT_TIMEOUT_MS = 10_000
+WORKER_POLL_SECONDS = 0.2
 
 # The demo world (``ketnoi/accounts/demo.py``): every password is the same.
 DEMO_PASSWORD = "ketnoi-demo"
@@ -118,10 +121,27 @@ def _wait_until_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -
     )
 
 
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 @pytest.fixture(scope="session")
-def server() -> Iterator[str]:
-    """Base URL of a Kết Nối server with the demo world, for this session only."""
+def server_var_dir() -> Iterator[Path]:
+    """The server's ``KETNOI_VAR_DIR`` (database, uploads, SMS outbox), removed after the session."""
     var_dir = Path(tempfile.mkdtemp(prefix="ketnoi-e2e-"))
+    yield var_dir
+    shutil.rmtree(var_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def server(server_var_dir: Path) -> Iterator[str]:
+    """Base URL of a Kết Nối server with the demo world, for this session only."""
+    var_dir = server_var_dir
     env = _server_env(var_dir)
     _manage_or_fail(env, "migrate", "--noinput", "--verbosity", "0")
     if _manage(env, "help", "seed_demo").returncode == 0:
@@ -159,16 +179,48 @@ def server() -> Iterator[str]:
         _wait_until_healthy(f"{base_url}/healthz", process, log)
         yield base_url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        _stop(process)
         # The server's own account of any error, for the person reading a failure.
         RESULTS.mkdir(exist_ok=True)
         shutil.copyfile(log, RESULTS / "server.log")
-        shutil.rmtree(var_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def task_worker(server: str, server_var_dir: Path) -> Iterator[None]:
+    """The background-task worker beside the server, as ``make run`` starts it.
+
+    Outgoing SMS (reference numbers, one-time codes) are tasks: without a
+    worker they wait in the database and never reach the outbox.
+    """
+    log = server_var_dir / "worker.log"
+    with log.open("wb") as log_file:
+        process = subprocess.Popen(
+            [
+                PYTHON,
+                str(ROOT / "manage.py"),
+                "db_worker",
+                "--no-startup-delay",
+                "--no-reload",
+                "--interval",
+                str(WORKER_POLL_SECONDS),
+            ],
+            cwd=ROOT,
+            env=_server_env(server_var_dir),
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        yield
+    finally:
+        _stop(process)
+        RESULTS.mkdir(exist_ok=True)
+        shutil.copyfile(log, RESULTS / "worker.log")
+
+
+@pytest.fixture(scope="session")
+def outbox(task_worker: None, server_var_dir: Path) -> Path:
+    """The file where the development SMS adapter appends every message it sends, one JSON a line."""
+    return server_var_dir / "outbox" / "messages.jsonl"
 
 
 @pytest.fixture(scope="session")

@@ -145,6 +145,22 @@ def test_the_queue_leaves_out_verified_households_unless_asked(signed_in, collea
     assert waiting.reference not in verified
 
 
+def test_the_officer_finds_a_household_by_its_reference_or_the_heads_name(signed_in, commune_a):
+    # given three households waiting, one of them the one a caller asks about
+    wanted = lone(commune_a, 7, address_line="Bản Pá Sóng")
+    others = [lone(commune_a, 1), lone(commune_a, 2)]
+
+    # when the officer types its reference, or the head's name without diacritics
+    by_reference = signed_in.get(QUEUE, {"q": wanted.reference.lower()}).content.decode()
+    by_name = signed_in.get(QUEUE, {"q": "vi van so 7"}).content.decode()
+
+    # then only that household is listed
+    for html in (by_reference, by_name):
+        assert wanted.reference in html
+        assert all(other.reference not in html for other in others)
+        assert "Có 1 hộ." in html
+
+
 def test_a_programme_officer_sees_every_commune_of_her_province(client, commune_a, commune_b):
     other = Commune.objects.filter(province_id=commune_a.province_id).exclude(pk=commune_a.pk).first()
     in_a, in_other, in_b = lone(commune_a, 1), lone(other, 2), lone(commune_b, 3)

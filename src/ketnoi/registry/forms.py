@@ -70,6 +70,12 @@ class QueueFilterForm(forms.Form):
         required=False,
         choices=[(WAITING, _("Đang chờ xử lý (mọi trạng thái chưa xác minh)")), *HouseholdStatus.choices],
     )
+    q = forms.CharField(
+        label=_("Tìm theo mã hồ sơ hoặc tên chủ hộ"),
+        required=False,
+        max_length=60,
+        help_text=_("Mã HO-… hoặc DK-… mà hộ đọc cho bạn, hoặc tên, gõ không dấu cũng được."),
+    )
 
 
 class HouseholdForm(forms.Form):

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from ketnoi.accounts.selectors import AREA_OFFICER_ROLES, user_scopes
 from ketnoi.core.errors import NotFound
 from ketnoi.core.scopes import AreaScope, filter_by_scope, scopes_cover
+from ketnoi.core.text import fold
 
-from .models import Assessment, Household, HouseholdStatus, Member
+from .models import Assessment, Household, HouseholdStatus, Member, Relation
 
 # Who may open households at all (and then only in their areas).
 REGISTRY_ROLES: tuple[str, ...] = AREA_OFFICER_ROLES
@@ -47,6 +48,21 @@ def verification_queue(user: Any) -> QuerySet[Household]:
         )
         .order_by("created_at", "reference")
     )
+
+
+def households_matching(queryset: QuerySet[Household], query: str) -> QuerySet[Household]:
+    """``queryset`` narrowed to a reference (``HO-…`` or the self-registration's ``DK-…``)
+    or a head of household whose folded name contains every typed word."""
+    text = query.strip().upper().replace(" ", "")
+    if text.startswith(("HO-", "DK-")):
+        return queryset.filter(Q(reference=text) | Q(registration__reference=text))
+    words = fold(query).split()
+    if not words:
+        return queryset
+    heads = Member.objects.filter(relation=Relation.HEAD)
+    for word in words:
+        heads = heads.filter(name_folded__contains=word)
+    return queryset.filter(pk__in=heads.values("household_id"))
 
 
 def household_for_officer(*, user: Any, household_id: int) -> Household:

@@ -43,6 +43,7 @@ from ..selectors import (
     REGISTRY_ROLES,
     household_for_officer,
     households_for_officer,
+    households_matching,
     latest_assessment,
     officer_scopes,
     verification_queue,
@@ -89,6 +90,8 @@ def queue_view(request: HttpRequest) -> HttpResponse:
         if status
         else verification_queue(request.user)
     )
+    if form.is_valid() and form.cleaned_data["q"]:
+        households = households_matching(households, form.cleaned_data["q"])
     households = households.prefetch_related(
         Prefetch("members", queryset=Member.objects.filter(relation=Relation.HEAD), to_attr="heads")
     )
