@@ -12,6 +12,9 @@ urlpatterns = [
     path("accounts/", include("ketnoi.accounts.urls")),
     path("places/", include("ketnoi.places.urls")),
     path("registry/", include("ketnoi.registry.urls")),
+    path("payments/", include("ketnoi.payments.urls")),
+    path("shipping/", include("ketnoi.shipping.urls")),
+    path("", include("ketnoi.market.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -17,6 +17,14 @@ PATHS = {
     "/api/v1/poverty/assess": {"post"},
     "/api/v1/poverty/standards": {"get"},
     "/api/v1/poverty/standards/{code}": {"get"},
+    "/api/v1/products": {"get"},
+    "/api/v1/products/categories": {"get"},
+    "/api/v1/products/{slug}": {"get"},
+    "/api/v1/ledger/transfers": {"post"},
+    "/api/v1/ledger/accounts": {"get"},
+    "/api/v1/ledger/accounts/{code}": {"get"},
+    "/api/v1/shipping/events": {"post"},
+    "/api/v1/orders/{order_id}/payment": {"get"},
 }
 
 

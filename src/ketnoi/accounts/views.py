@@ -19,6 +19,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ketnoi.core.errors import DomainError
+from ketnoi.market.services.cart import cart_merge
 
 from . import selectors, services
 from .forms import ConsentForm, LanguageForm, LoginForm, ProfileForm
@@ -63,8 +64,10 @@ def login_view(request: HttpRequest) -> HttpResponse:
     form = LoginForm(request, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         assert form.user is not None
+        visitor_session = request.session.session_key  # auth.login gives the session a new key
         auth.login(request, form.user)
         session_start(request)
+        cart_merge(visitor_session, form.user)
         services.login_record(user=form.user, ip_address=client_ip(request))
         response = HttpResponseRedirect(next_url or resolve_url(settings.LOGIN_REDIRECT_URL))
         _language_cookie_set(response, form.user.language)

@@ -66,6 +66,10 @@ INSTALLED_APPS = [
     "ketnoi.places",
     "ketnoi.accounts",
     "ketnoi.registry",
+    "ketnoi.ledger",
+    "ketnoi.market",
+    "ketnoi.payments",
+    "ketnoi.shipping",
     "ketnoi.poverty",
     "ketnoi.api",
 ]
@@ -204,6 +208,43 @@ TASKS = {
 # keeps them in ``var/outbox``; a provider adapter replaces it in production.
 NOTIFY_ADAPTER = env_str("KETNOI_NOTIFY_ADAPTER", "ketnoi.core.notify.ConsoleSender")
 NOTIFY_OUTBOX = VAR_DIR / "outbox"
+
+# Printable PDFs (the review round's public list) need a font with every
+# Vietnamese letter: DejaVu Sans from Debian's fonts-dejavu-core.
+KETNOI_PDF_FONT_DIR = env_str("KETNOI_PDF_FONT_DIR", "/usr/share/fonts/truetype/dejavu")
+
+# --- Shipping: carriers sign their tracking events with a shared secret each
+# ("vnpost:<secret>,viettelpost:<secret>"); the development one is public.
+CARRIER_SECRETS = env_str(
+    "KETNOI_CARRIER_SECRETS", "" if PRODUCTION else "vnpost:dev-only-vnpost-webhook-secret"
+)
+CARRIER_ADAPTERS = {
+    "vnpost": env_str("KETNOI_CARRIER_ADAPTER_VNPOST", "ketnoi.shipping.carriers.LocalCarrier"),
+    "viettelpost": env_str("KETNOI_CARRIER_ADAPTER_VIETTELPOST", "ketnoi.shipping.carriers.LocalCarrier"),
+}
+
+# --- Mail: printed to the console in development; SMTP (or a provider's
+# backend named in KETNOI_EMAIL_BACKEND) in production.
+if PRODUCTION:
+    MAILERS = {
+        "default": {
+            "BACKEND": env_str("KETNOI_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"),
+            "OPTIONS": {
+                "host": env_str("KETNOI_EMAIL_HOST", "localhost"),
+                "port": env_int("KETNOI_EMAIL_PORT", 587),
+                "username": env_str("KETNOI_EMAIL_USER"),
+                "password": env_str("KETNOI_EMAIL_PASSWORD"),
+                "use_tls": env_bool("KETNOI_EMAIL_TLS", True),
+            },
+        }
+    }
+else:
+    MAILERS = {
+        "default": {
+            "BACKEND": env_str("KETNOI_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+        }
+    }
+DEFAULT_FROM_EMAIL = env_str("KETNOI_FROM_EMAIL", "Kết Nối <no-reply@ketnoi.invalid>")
 
 # --- Security headers -----------------------------------------------------
 SECURE_CSP = {
