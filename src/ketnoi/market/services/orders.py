@@ -253,13 +253,13 @@ def _clean_details(details: CheckoutDetails) -> CheckoutDetails:
         nfc(v or "").strip() for v in (details.buyer_name, details.delivery_line, details.note)
     )
     if not name or len(name) > 120:
-        raise DomainError(_("Hãy ghi tên người nhận (tối đa 120 chữ)."), code="buyer_name_invalid")
+        raise DomainError(_("Hãy ghi tên người nhận (tối đa 120 ký tự)."), code="buyer_name_invalid")
     if not line or len(line) > 200:
         raise DomainError(
-            _("Hãy ghi số nhà, đường hoặc thôn, bản (tối đa 200 chữ)."), code="delivery_line_invalid"
+            _("Hãy ghi số nhà, đường hoặc thôn, bản (tối đa 200 ký tự)."), code="delivery_line_invalid"
         )
     if len(note) > 500:
-        raise DomainError(_("Ghi chú dài quá 500 chữ."), code="note_too_long")
+        raise DomainError(_("Ghi chú dài quá 500 ký tự."), code="note_too_long")
     if details.payment_method not in PaymentMethod.values:
         raise DomainError(_("Hãy chọn cách trả tiền."), code="payment_method_invalid")
     if not isinstance(details.commune, Commune):
