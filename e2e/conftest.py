@@ -15,17 +15,22 @@ its own browser on these machines. ``KETNOI_E2E_CHROMIUM`` points elsewhere.
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Generator, Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
@@ -221,6 +226,45 @@ def task_worker(server: str, server_var_dir: Path) -> Iterator[None]:
 def outbox(task_worker: None, server_var_dir: Path) -> Path:
     """The file where the development SMS adapter appends every message it sends, one JSON a line."""
     return server_var_dir / "outbox" / "messages.jsonl"
+
+
+class _QuietFiles(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="session")
+def media_url(server: str, server_var_dir: Path) -> Iterator[str]:
+    """Base URL of a plain file server for the server's uploads (its ``MEDIA_ROOT``).
+
+    The server runs as in production, where uploads (product photos) are served
+    by the web server or a CDN, not by Django: it answers 404 under ``/media/``.
+    ``route_media`` sends a browser's ``/media/`` requests here instead.
+    """
+    media = server_var_dir / "media"
+    media.mkdir(exist_ok=True)
+    files = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietFiles, directory=str(media)))
+    thread = threading.Thread(target=files.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{files.server_port}"
+    finally:
+        files.shutdown()
+        files.server_close()
+
+
+def route_media(context: BrowserContext, media_url: str) -> None:
+    """Load ``/media/…`` of every page in ``context`` from ``media_url``.
+
+    The requests still go through the browser's network stack, so DevTools
+    network throttling and the Performance API see them like any other.
+    """
+
+    def to_files(route: Any) -> None:
+        path = urlsplit(route.request.url).path.removeprefix("/media")
+        route.continue_(url=media_url + path)
+
+    context.route("**/media/**", to_files)
 
 
 @pytest.fixture(scope="session")

@@ -8,13 +8,9 @@ twice. Amounts are whole đồng, positive into an account, negative out of it.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-
-from .immutable import ImmutableQuerySet, refuse_change
 
 
 class Account(models.Model):
@@ -67,8 +63,6 @@ class Transfer(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by"
     )
 
-    objects = ImmutableQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("giao dịch")
         verbose_name_plural = _("các giao dịch")
@@ -76,21 +70,11 @@ class Transfer(models.Model):
     def __str__(self) -> str:
         return f"#{self.pk} {self.memo}"
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        refuse_change(self)
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        refuse_change(self, deleting=True)
-        return super().delete(*args, **kwargs)
-
 
 class Posting(models.Model):
     transfer = models.ForeignKey(Transfer, on_delete=models.PROTECT, related_name="postings")
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="postings")
     amount_vnd = models.BigIntegerField()
-
-    objects = ImmutableQuerySet.as_manager()
 
     class Meta:
         constraints = [models.CheckConstraint(condition=~models.Q(amount_vnd=0), name="posting_not_zero")]
@@ -98,11 +82,3 @@ class Posting(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id} {self.amount_vnd:+d}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        refuse_change(self)
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        refuse_change(self, deleting=True)
-        return super().delete(*args, **kwargs)
