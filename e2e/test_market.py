@@ -33,22 +33,10 @@ import segno
 from PIL import Image, ImageDraw
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
+from e2e.phone import HEIGHT, PHONE_CONTEXT, WIDTH, fits_and_speaks_vietnamese
 from ketnoi.payments import vietqr
 
 from .conftest import DEFAULT_TIMEOUT_MS, DEMO_PASSWORD, RESULTS, SELLER_NAME, SELLER_PHONE, route_media
-
-WIDTH, HEIGHT = 360, 740
-PHONE_CONTEXT: dict[str, object] = {
-    "locale": "vi-VN",
-    "viewport": {"width": WIDTH, "height": HEIGHT},
-    "device_scale_factor": 2,
-    "is_mobile": True,
-    "has_touch": True,
-    "user_agent": (
-        "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) "
-        "Chrome/130.0.0.0 Mobile Safari/537.36"
-    ),
-}
 
 # The demo world (``ketnoi/accounts/demo.py``, ``ketnoi/market/data/demo_products.json``).
 BUYER_PHONE = "0900000005"
@@ -92,13 +80,6 @@ def phones(browser: Browser, server: str, media_url: str) -> Iterator[Any]:
         context.close()
 
 
-def _fits_and_speaks_vietnamese(page: Page) -> None:
-    page.wait_for_load_state("load")
-    expect(page.locator("html")).to_have_attribute("lang", "vi")
-    scroll_width = page.evaluate("document.scrollingElement.scrollWidth")
-    assert scroll_width <= WIDTH, f"{page.url} is {scroll_width} px wide on a {WIDTH} px screen"
-
-
 def _screenshot(page: Page, name: str) -> None:
     RESULTS.mkdir(exist_ok=True)
     page.screenshot(path=RESULTS / f"market-{name}.png", full_page=True)
@@ -106,12 +87,12 @@ def _screenshot(page: Page, name: str) -> None:
 
 def _sign_in(page: Page, phone: str, then: str) -> None:
     page.goto(f"/accounts/login/?next={then}")
-    _fits_and_speaks_vietnamese(page)
+    fits_and_speaks_vietnamese(page)
     page.get_by_label("Số điện thoại", exact=False).fill(phone)
     page.get_by_label("Mật khẩu", exact=False).fill(DEMO_PASSWORD)
     page.locator("main").get_by_role("button", name="Đăng nhập").click()
     expect(page).to_have_url(re.compile(re.escape(then) + r"$"))
-    _fits_and_speaks_vietnamese(page)
+    fits_and_speaks_vietnamese(page)
 
 
 def _photo_shows(page: Page, image: Any) -> None:
@@ -126,15 +107,15 @@ def _digits(text: str) -> int:
 def _search_and_add(page: Page, typed: str, name: str) -> None:
     """Type in the catalogue's search box, open the product named ``name`` and put one in the cart."""
     page.goto("/products/")
-    _fits_and_speaks_vietnamese(page)
+    fits_and_speaks_vietnamese(page)
     page.get_by_label("Tìm sản phẩm").fill(typed)
     page.get_by_role("search").get_by_role("button", name="Tìm", exact=True).click()
-    _fits_and_speaks_vietnamese(page)
+    fits_and_speaks_vietnamese(page)
     cards = page.get_by_test_id("product-card")
     expect(cards.first).to_contain_text(name)
     cards.filter(has_text=name).first.click()
     expect(page.locator("h1")).to_contain_text(name)
-    _fits_and_speaks_vietnamese(page)
+    fits_and_speaks_vietnamese(page)
     _photo_shows(page, page.get_by_test_id("photos").locator("img").first)
     page.get_by_role("button", name="Thêm vào giỏ").click()
     expect(page.locator("h1")).to_have_text("Giỏ hàng")
@@ -196,7 +177,7 @@ def test_the_weaver_lists_a_product_from_her_phone_and_sees_the_photo_hint(phone
     # When she starts a new listing for her cooperative and answers the short questions
     page.locator("section.box").filter(has_text=BROCADE_SELLER).get_by_test_id("new-product").click()
     expect(page.locator("h1")).to_have_text("Đăng sản phẩm mới")
-    _fits_and_speaks_vietnamese(page)
+    fits_and_speaks_vietnamese(page)
     page.get_by_label("Tên sản phẩm").fill("Khăn quàng dệt hoa văn sao tám cánh")
     page.get_by_label("Nhóm hàng").select_option(label="Thổ cẩm & vải dệt")
     page.get_by_label("Giá bán (đồng)").fill("320.000")
@@ -211,7 +192,7 @@ def test_the_weaver_lists_a_product_from_her_phone_and_sees_the_photo_hint(phone
 
     # Then the product is saved and she is asked for a photo
     expect(page.locator("h1")).to_have_text("Ảnh của Khăn quàng dệt hoa văn sao tám cánh")
-    _fits_and_speaks_vietnamese(page)
+    fits_and_speaks_vietnamese(page)
 
     # When she uploads a photo taken in a dim room
     page.get_by_label("Chụp hoặc chọn ảnh").set_input_files(
@@ -223,7 +204,7 @@ def test_the_weaver_lists_a_product_from_her_phone_and_sees_the_photo_hint(phone
     new_photo = page.get_by_test_id("new-photo")
     _photo_shows(page, new_photo.locator("img"))
     expect(page.get_by_test_id("photo-hints")).to_contain_text("Ảnh hơi tối")
-    _fits_and_speaks_vietnamese(page)
+    fits_and_speaks_vietnamese(page)
     _screenshot(page, "photo-hint")
 
     # And buyers find the new product in the catalogue, typing without diacritics
@@ -253,14 +234,14 @@ def test_a_buyer_orders_from_two_sellers_pays_by_vietqr_and_follows_the_parcel(
     # When she checks out to her address in Hà Nội and chooses VietQR
     buyer.get_by_test_id("to-checkout").click()
     expect(buyer.locator("h1")).to_have_text("Đặt hàng")
-    _fits_and_speaks_vietnamese(buyer)
+    fits_and_speaks_vietnamese(buyer)
     buyer.get_by_label("Số nhà, đường, thôn", exact=False).fill(STREET)
     buyer.get_by_label("Chuyển khoản VietQR").check()
     buyer.get_by_test_id("place-order").click()
 
     # Then she sees two orders, one per seller
     expect(buyer.locator("h1")).to_have_text("Đã đặt hàng")
-    _fits_and_speaks_vietnamese(buyer)
+    fits_and_speaks_vietnamese(buyer)
     orders = buyer.get_by_test_id("checkout-order")
     expect(orders).to_have_count(2)
     expect(orders.filter(has_text=BROCADE_SELLER)).to_have_count(1)
@@ -269,7 +250,7 @@ def test_a_buyer_orders_from_two_sellers_pays_by_vietqr_and_follows_the_parcel(
 
     # When she opens the Mường Bú order
     orders.filter(has_text=BROCADE_SELLER).click()
-    _fits_and_speaks_vietnamese(buyer)
+    fits_and_speaks_vietnamese(buyer)
     reference = buyer.locator("h1").inner_text().removeprefix("Đơn ").strip()
     assert re.fullmatch(r"DH[A-Z0-9]{8}", reference), reference
     total = _digits(buyer.get_by_test_id("order-total").inner_text())
@@ -301,7 +282,7 @@ def test_a_buyer_orders_from_two_sellers_pays_by_vietqr_and_follows_the_parcel(
     seller.get_by_test_id("seller-order").filter(has_text=reference).get_by_role(
         "link", name=reference
     ).click()
-    _fits_and_speaks_vietnamese(seller)
+    fits_and_speaks_vietnamese(seller)
     seller.get_by_test_id("payment-confirm").click()
 
     # Then the order is paid
@@ -310,7 +291,7 @@ def test_a_buyer_orders_from_two_sellers_pays_by_vietqr_and_follows_the_parcel(
 
     # When she sends it by Vietnam Post
     seller.get_by_test_id("ship").click()
-    _fits_and_speaks_vietnamese(seller)
+    fits_and_speaks_vietnamese(seller)
     seller.get_by_role("button", name="Tạo vận đơn").click()
     expect(seller.get_by_test_id("shipment-state")).to_have_text("Chờ lấy hàng")
     tracking_code = seller.get_by_test_id("tracking-code").inner_text().strip()
@@ -325,7 +306,7 @@ def test_a_buyer_orders_from_two_sellers_pays_by_vietqr_and_follows_the_parcel(
     expect(label.get_by_test_id("recipient")).to_contain_text(STREET)
     assert _digits(label.get_by_test_id("cod").inner_text()) == 0
     expect(label.locator("svg")).to_be_visible()
-    _fits_and_speaks_vietnamese(seller)
+    fits_and_speaks_vietnamese(seller)
     _screenshot(seller, "label")
 
     # When she hands the parcel over at the post office
@@ -368,7 +349,7 @@ def test_a_buyer_orders_from_two_sellers_pays_by_vietqr_and_follows_the_parcel(
 
     # And the buyer, opening her order, sees it delivered and the parcel's path
     buyer.reload()
-    _fits_and_speaks_vietnamese(buyer)
+    fits_and_speaks_vietnamese(buyer)
     expect(buyer.get_by_test_id("order-state")).to_have_text("Đã giao")
     tracking = buyer.get_by_test_id("order-tracking")
     expect(tracking.get_by_test_id("tracking-code")).to_have_text(tracking_code)

@@ -23,20 +23,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from .conftest import DEFAULT_TIMEOUT_MS, DEMO_PASSWORD, RESULTS
+from e2e.phone import PHONE_CONTEXT, fits_and_speaks_vietnamese
 
-WIDTH, HEIGHT = 360, 740
-PHONE_CONTEXT: dict[str, object] = {
-    "locale": "vi-VN",
-    "viewport": {"width": WIDTH, "height": HEIGHT},
-    "device_scale_factor": 2,
-    "is_mobile": True,
-    "has_touch": True,
-    "user_agent": (
-        "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) "
-        "Chrome/130.0.0.0 Mobile Safari/537.36"
-    ),
-}
+from .conftest import DEFAULT_TIMEOUT_MS, DEMO_PASSWORD, RESULTS
 
 # The demo commune officers (``ketnoi/accounts/demo.py``).
 MUONG_BU_OFFICER = "0900000002"
@@ -93,14 +82,6 @@ SEN = Applicant(
 # --- What every page must be ---------------------------------------------------------------
 
 
-def _fits_and_speaks_vietnamese(page: Page) -> None:
-    """The page is in Vietnamese and does not make her scroll sideways on a 360 px screen."""
-    page.wait_for_load_state("load")
-    expect(page.locator("html")).to_have_attribute("lang", "vi")
-    scroll_width = page.evaluate("document.scrollingElement.scrollWidth")
-    assert scroll_width <= WIDTH, f"{page.url} is {scroll_width} px wide on a {WIDTH} px screen"
-
-
 def _screenshot(page: Page, name: str) -> None:
     RESULTS.mkdir(exist_ok=True)
     page.screenshot(path=RESULTS / f"registry-{name}.png", full_page=True)
@@ -114,13 +95,13 @@ def _choose(page: Page, question: str, answer: str) -> None:
 
 def _next(page: Page) -> None:
     page.get_by_role("button", name=NEXT).click()
-    _fits_and_speaks_vietnamese(page)
+    fits_and_speaks_vietnamese(page)
 
 
 def _step(page: Page, number: int, title: str) -> None:
     expect(page.get_by_test_id("progress")).to_have_text(f"Bước {number}/8")
     expect(page.locator("h1")).to_have_text(title)
-    _fits_and_speaks_vietnamese(page)
+    fits_and_speaks_vietnamese(page)
 
 
 # --- SMS -------------------------------------------------------------------------------------
@@ -166,7 +147,7 @@ def _add_person(page: Page, person: Person, *, adult: bool) -> None:
         _choose(page, "Đang đi học không?", "Có")
         _choose(page, "Trẻ có bị suy dinh dưỡng", "Không")
     page.get_by_role("button", name="Lưu người này").click()
-    _fits_and_speaks_vietnamese(page)
+    fits_and_speaks_vietnamese(page)
     expect(page.locator(".messages")).to_contain_text(f"Đã lưu {person.name}")
     expect(page.get_by_test_id("members")).to_contain_text(person.name)
 
@@ -175,10 +156,10 @@ def _self_register(page: Page, who: Applicant, *, screenshots: bool = False) -> 
     """From the home page to the reference number, through every step; the reference."""
     # She opens the home page and taps the household card
     page.goto("/")
-    _fits_and_speaks_vietnamese(page)
+    fits_and_speaks_vietnamese(page)
     page.locator("a.card[data-journey=household]").tap()
     expect(page.locator("h1")).to_have_text("Đề nghị rà soát hộ nghèo")
-    _fits_and_speaks_vietnamese(page)
+    fits_and_speaks_vietnamese(page)
     page.get_by_role("link", name="Bắt đầu", exact=True).click()
 
     # 1. Her phone, and that she fills the form for her own household
@@ -199,7 +180,7 @@ def _self_register(page: Page, who: Applicant, *, screenshots: bool = False) -> 
     expect(commune).to_have_count(1)
     commune.click()
     expect(commune.get_by_role("radio")).to_be_checked()
-    _fits_and_speaks_vietnamese(page)
+    fits_and_speaks_vietnamese(page)
     if screenshots:
         _screenshot(page, "2-commune-picker")
     page.get_by_label("Thôn, bản hoặc tổ dân phố", exact=True).fill(who.village)
@@ -261,7 +242,7 @@ def _self_register(page: Page, who: Applicant, *, screenshots: bool = False) -> 
 
     # She sees her reference number, big
     expect(page.locator("h1")).to_have_text("Đã gửi đơn")
-    _fits_and_speaks_vietnamese(page)
+    fits_and_speaks_vietnamese(page)
     reference = page.get_by_test_id("reference").inner_text().strip()
     assert re.fullmatch(r"DK-[0-9A-Z-]+", reference), f"unexpected reference {reference!r}"
     return reference
@@ -284,12 +265,12 @@ def test_a_household_registers_on_a_phone_and_sees_its_request_submitted(page: P
     # When she opens the status page and asks for a code with her phone number
     page.get_by_role("link", name="Xem kết quả đơn").click()
     expect(page.locator("h1")).to_have_text("Xem kết quả đơn")
-    _fits_and_speaks_vietnamese(page)
+    fits_and_speaks_vietnamese(page)
     sent_before = len(_messages(outbox))
     page.get_by_label("Số điện thoại đã dùng khi gửi đơn", exact=True).fill(MAI.phone)
     page.get_by_role("button", name="Gửi mã cho tôi").click()
     expect(page.locator("h1")).to_have_text("Nhập mã trong tin nhắn")
-    _fits_and_speaks_vietnamese(page)
+    fits_and_speaks_vietnamese(page)
 
     # And types the code the SMS brings
     sms = _sms_to(outbox, MAI.phone_e164, "mã xác nhận", after=sent_before)
@@ -300,7 +281,7 @@ def test_a_household_registers_on_a_phone_and_sees_its_request_submitted(page: P
 
     # Then she sees her request, with its reference, as sent and waiting for the commune
     expect(page.locator("h1")).to_have_text("Đơn của bạn")
-    _fits_and_speaks_vietnamese(page)
+    fits_and_speaks_vietnamese(page)
     request = page.get_by_test_id("request").filter(has_text=reference)
     expect(request).to_have_count(1)
     expect(request).to_have_attribute("data-state", "submitted")
@@ -334,15 +315,15 @@ def other_phone(browser: Browser, server: str) -> Iterator[BrowserContext]:
 def _sign_in_as_officer(page: Page, phone: str) -> None:
     """From the home page, through the officers' card and the sign-in page, to her queue."""
     page.goto("/")
-    _fits_and_speaks_vietnamese(page)
+    fits_and_speaks_vietnamese(page)
     page.locator("a.card[data-journey=officer]").tap()
     expect(page.locator("h1")).to_have_text("Đăng nhập")
-    _fits_and_speaks_vietnamese(page)
+    fits_and_speaks_vietnamese(page)
     page.get_by_label("Số điện thoại", exact=False).fill(phone)
     page.get_by_label("Mật khẩu", exact=False).fill(DEMO_PASSWORD)
     page.locator("main").get_by_role("button", name="Đăng nhập").click()
     expect(page.locator("h1")).to_have_text("Hồ sơ hộ chờ xác minh")
-    _fits_and_speaks_vietnamese(page)
+    fits_and_speaks_vietnamese(page)
 
 
 def _open_from_queue(page: Page, head_name: str) -> str:
@@ -353,7 +334,7 @@ def _open_from_queue(page: Page, head_name: str) -> str:
         if card.count():
             break
         page.get_by_role("link", name="Trang sau").click()
-        _fits_and_speaks_vietnamese(page)
+        fits_and_speaks_vietnamese(page)
     expect(card).to_have_count(1)
     expect(card).to_contain_text("Xã Mường Bú")
     expect(card.locator(".badge")).to_have_text("Đã gửi")
@@ -361,7 +342,7 @@ def _open_from_queue(page: Page, head_name: str) -> str:
     number = card.locator("strong").inner_text().strip()
     card.click()
     expect(page.locator("h1")).to_contain_text(f"Hộ {number}")
-    _fits_and_speaks_vietnamese(page)
+    fits_and_speaks_vietnamese(page)
     return number
 
 
@@ -386,7 +367,7 @@ def test_the_commune_officer_verifies_a_self_registered_household_and_sees_why_i
     # When she records her visit to the household
     page.get_by_role("link", name="Ghi lần đến hộ").click()
     expect(page.locator("h1")).to_have_text(f"Ghi lần đến hộ {reference}")
-    _fits_and_speaks_vietnamese(page)
+    fits_and_speaks_vietnamese(page)
     visit_date = page.get_by_label("Ngày đến hộ")
     expect(visit_date).not_to_have_value("")  # today, already filled in
     page.get_by_label("Ghi chú").fill("Đã đến nhà: mái tranh, tường đất, lấy nước khe suối.")
@@ -394,7 +375,7 @@ def test_the_commune_officer_verifies_a_self_registered_household_and_sees_why_i
 
     # Then the household page lists the visit
     expect(page.locator(".messages")).to_contain_text("Đã ghi lần đến hộ.")
-    _fits_and_speaks_vietnamese(page)
+    fits_and_speaks_vietnamese(page)
     expect(page.get_by_test_id("visit")).to_contain_text("mái tranh, tường đất")
 
     # And, as the household entered its data itself, nothing stops her from verifying it
@@ -405,7 +386,7 @@ def test_the_commune_officer_verifies_a_self_registered_household_and_sees_why_i
 
     # Then it is verified and classified, in words, with the deprivations that explain it
     expect(page.locator(".messages")).to_contain_text(f"Đã xác minh hộ {reference}. Kết quả: Hộ nghèo.")
-    _fits_and_speaks_vietnamese(page)
+    fits_and_speaks_vietnamese(page)
     expect(page.get_by_test_id("status")).to_have_text("Đã xác minh")
     result = page.locator("section[aria-labelledby=result-h]")
     expect(result.get_by_test_id("classification")).to_have_text("Hộ nghèo")
@@ -429,7 +410,7 @@ def test_the_commune_officer_verifies_a_self_registered_household_and_sees_why_i
     assert response is not None
     assert response.status == 404
     expect(other.locator("h1")).to_have_text("Không tìm thấy trang này")
-    _fits_and_speaks_vietnamese(other)
+    fits_and_speaks_vietnamese(other)
     expect(other.get_by_text(reference)).to_have_count(0)
     expect(other.get_by_text(SEN.head.name)).to_have_count(0)
 
@@ -443,7 +424,7 @@ def test_the_dashboard_draws_the_communes_figures_on_a_phone(page: Page) -> None
 
     # Then she sees the poverty figures of her commune: charts drawn as SVG ...
     expect(page.locator("h1")).to_have_text("Số liệu hộ nghèo")
-    _fits_and_speaks_vietnamese(page)
+    fits_and_speaks_vietnamese(page)
     chart = page.get_by_role("img", name=re.compile(r"^Tỷ lệ hộ nghèo và M0 theo địa bàn"))
     expect(chart).to_be_visible()
     assert chart.evaluate("el => el.tagName") == "svg"

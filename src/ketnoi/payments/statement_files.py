@@ -23,19 +23,16 @@ import hashlib
 import io
 import math
 import re
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import IO, Any
-from xml.etree.ElementTree import ParseError
 
-import openpyxl
 from django.utils.translation import gettext_lazy as _
-from openpyxl.utils.exceptions import InvalidFileException
 
 from ketnoi.core.errors import DomainError
+from ketnoi.core.spreadsheets import xlsx_rows
 from ketnoi.core.text import fold, nfc
 
 MAX_STATEMENT_BYTES = 5 * 1024 * 1024  # a year of a cooperative's statement is well under 1 MB
@@ -332,39 +329,8 @@ def fingerprint(*, when: date | None, date_text: str, amount: int | None, descri
 # --- Files ------------------------------------------------------------------------------
 
 
-def _unreadable_xlsx() -> DomainError:
-    return DomainError(
-        _("Không mở được tệp Excel này. Hãy mở bằng Excel, lưu lại dạng .xlsx rồi tải lên lại."),
-        code="statement_unreadable",
-    )
-
-
-_XLSX_ERRORS = (
-    zipfile.BadZipFile,
-    InvalidFileException,
-    ParseError,
-    KeyError,
-    OSError,
-    ValueError,
-    TypeError,
-    EOFError,
-)
-
-
 def _xlsx_rows(file: IO[bytes]) -> Iterator[tuple[Any, ...]]:
-    try:
-        workbook = openpyxl.load_workbook(file, read_only=True, data_only=True)
-    except _XLSX_ERRORS:
-        raise _unreadable_xlsx() from None
-    try:
-        sheet = workbook.worksheets[0]
-        sheet.reset_dimensions()
-        for row in sheet.iter_rows(values_only=True):
-            yield tuple(row)
-    except _XLSX_ERRORS:
-        raise _unreadable_xlsx() from None
-    finally:
-        workbook.close()
+    return xlsx_rows(file, error_code="statement_unreadable")
 
 
 def _csv_rows(file: IO[bytes]) -> Iterator[tuple[Any, ...]]:

@@ -20,13 +20,11 @@ import csv
 import io
 import secrets
 import tempfile
-import zipfile
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import IO, Any
-from xml.etree.ElementTree import ParseError
 
 import openpyxl
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -38,11 +36,11 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import InvalidFileException
 
 from ketnoi.core.audit import audit_record
 from ketnoi.core.errors import DomainError, NotFound
 from ketnoi.core.scopes import scopes_cover
+from ketnoi.core.spreadsheets import xlsx_rows
 from ketnoi.core.text import fold
 from ketnoi.places.models import Commune
 
@@ -117,40 +115,8 @@ def _size_check(file: Any) -> None:
         )
 
 
-# What a damaged or disguised file raises inside openpyxl and the zip and XML readers.
-_UNREADABLE = (
-    zipfile.BadZipFile,
-    InvalidFileException,
-    ParseError,
-    KeyError,
-    OSError,
-    ValueError,
-    TypeError,
-    EOFError,
-)
-
-
-def _unreadable() -> DomainError:
-    return DomainError(
-        _("Không mở được tệp Excel này. Hãy mở nó bằng Excel, lưu lại dạng .xlsx rồi tải lên lại."),
-        code="import_unreadable",
-    )
-
-
 def _xlsx_rows(file: IO[bytes]) -> Iterator[tuple[int, tuple[Any, ...]]]:
-    try:
-        workbook = openpyxl.load_workbook(file, read_only=True, data_only=True)
-    except _UNREADABLE:
-        raise _unreadable() from None
-    try:
-        sheet = workbook.worksheets[0]
-        sheet.reset_dimensions()  # some programs write a wrong size; read what is there
-        for line, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-            yield line, tuple(row)
-    except _UNREADABLE:
-        raise _unreadable() from None
-    finally:
-        workbook.close()
+    yield from enumerate(xlsx_rows(file, error_code="import_unreadable"), start=1)
 
 
 def _csv_rows(file: IO[bytes]) -> Iterator[tuple[int, tuple[Any, ...]]]:
