@@ -14,6 +14,7 @@ urlpatterns = [
     path("registry/", include("ketnoi.registry.urls")),
     path("payments/", include("ketnoi.payments.urls")),
     path("shipping/", include("ketnoi.shipping.urls")),
+    path("programmes/", include("ketnoi.programmes.urls")),
     path("", include("ketnoi.market.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

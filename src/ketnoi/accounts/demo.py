@@ -98,6 +98,33 @@ DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
         scope="province",
         what="doctor, Sơn La provincial hospital",
     ),
+    DemoAccount(
+        "0900000010",
+        "Đinh Văn Toàn",
+        (Role.PROGRAMME_OFFICER,),
+        "son_la",
+        "Mường Bú",
+        scope="province",
+        what="programme officer, Sơn La (prepares cycles and batches)",
+    ),
+    DemoAccount(
+        "0900000011",
+        "Quàng Thị Lan",
+        (Role.PROGRAMME_OFFICER,),
+        "son_la",
+        "Mường Bú",
+        scope="province",
+        what="programme officer, Sơn La (approves what the other prepared)",
+    ),
+    DemoAccount(
+        "0900000012",
+        "Lường Văn Pọm",
+        (Role.POST_CLERK,),
+        "son_la",
+        "Mường Bú",
+        scope="commune",
+        what="post office clerk, Mường Bú (pays cash against a one-time code)",
+    ),
 )
 
 

@@ -83,6 +83,7 @@ class Role(models.TextChoices):
     HOUSEHOLD_CLIENT = "household_client", _("Khách hàng gia đình")
     HEALTH_WORKER = "health_worker", _("Nhân viên y tế xã")
     DOCTOR = "doctor", _("Bác sĩ tuyến tỉnh")
+    POST_CLERK = "post_clerk", _("Nhân viên bưu điện")
 
 
 # Which roles act for an area, and at which level. Roles not listed act only
@@ -93,6 +94,7 @@ SCOPE_LEVEL: dict[str, str] = {
     Role.COMMUNE_OFFICER: "commune",
     Role.HEALTH_WORKER: "commune",
     Role.DOCTOR: "province",
+    Role.POST_CLERK: "commune",
 }
 
 

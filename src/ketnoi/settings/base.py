@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "ketnoi.market",
     "ketnoi.payments",
     "ketnoi.shipping",
+    "ketnoi.programmes",
     "ketnoi.poverty",
     "ketnoi.api",
 ]

@@ -155,6 +155,10 @@ class Household(BaseModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     verified_at = models.DateTimeField(_("xác minh lúc"), null=True, blank=True)
+    # Where programme payments by bank transfer go (blank: paid in cash at the post office).
+    payout_bank_bin = models.CharField(_("mã ngân hàng nhận tiền (BIN)"), max_length=6, blank=True)
+    payout_account = models.CharField(_("số tài khoản nhận tiền"), max_length=19, blank=True)
+    payout_account_name = models.CharField(_("tên chủ tài khoản nhận tiền"), max_length=100, blank=True)
 
     class Meta:
         verbose_name = _("hộ gia đình")

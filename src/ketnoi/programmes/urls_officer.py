@@ -1,0 +1,5 @@
+"""Placeholder until filled in."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
