@@ -84,6 +84,7 @@ class Role(models.TextChoices):
     HEALTH_WORKER = "health_worker", _("Nhân viên y tế xã")
     DOCTOR = "doctor", _("Bác sĩ tuyến tỉnh")
     POST_CLERK = "post_clerk", _("Nhân viên bưu điện")
+    TRAINER = "trainer", _("Giảng viên, người hướng dẫn")
 
 
 # Which roles act for an area, and at which level. Roles not listed act only
@@ -95,6 +96,7 @@ SCOPE_LEVEL: dict[str, str] = {
     Role.HEALTH_WORKER: "commune",
     Role.DOCTOR: "province",
     Role.POST_CLERK: "commune",
+    Role.TRAINER: "province",
 }
 
 

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "ketnoi.payments",
     "ketnoi.shipping",
     "ketnoi.programmes",
+    "ketnoi.learning",
     "ketnoi.poverty",
     "ketnoi.api",
 ]
