@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "ketnoi.shipping",
     "ketnoi.programmes",
     "ketnoi.learning",
+    "ketnoi.mentoring",
     "ketnoi.poverty",
     "ketnoi.api",
 ]
