@@ -25,6 +25,7 @@ PATHS = {
     "/api/v1/ledger/accounts/{code}": {"get"},
     "/api/v1/shipping/events": {"post"},
     "/api/v1/orders/{order_id}/payment": {"get"},
+    "/api/v1/learning/courses": {"get"},
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 import subprocess
@@ -46,6 +47,7 @@ def test_production_deploy_check_reports_no_warnings(tmp_path):
         KETNOI_SECRET_KEY=secrets.token_urlsafe(64),
         KETNOI_ALLOWED_HOSTS="ketnoi.example.vn",
         KETNOI_FIELD_KEY=secrets.token_urlsafe(32),
+        KETNOI_LEARNING_SIGNING_KEY=base64.b64encode(secrets.token_bytes(32)).decode(),
         KETNOI_VAR_DIR=str(tmp_path),
     )
 

@@ -161,6 +161,24 @@ def photo_quality_hints(image: Image.Image, *, original_size: tuple[int, int]) -
     return hints
 
 
+def photo_upload_hints(uploaded_file: Any) -> tuple[list[str], tuple[int, int]]:
+    """The quality hint codes of an uploaded photo and its size, with the same checks as a product photo.
+
+    Refused like a product photo (``DomainError``): too large, not an image,
+    too many pixels, broken. The photo is not kept.
+    """
+    image = _open_checked(uploaded_file)
+    original_size = image.size
+    try:
+        upright = _decoded_rgb(image)
+    finally:
+        image.close()
+    try:
+        return photo_quality_hints(upright, original_size=original_size), original_size
+    finally:
+        upright.close()
+
+
 def _webp(image: Image.Image, width: int, quality: int) -> tuple[bytes, int, int]:
     if image.width > width:
         height = max(1, round(image.height * width / image.width))
