@@ -15,6 +15,7 @@ urlpatterns = [
     path("payments/", include("ketnoi.payments.urls")),
     path("shipping/", include("ketnoi.shipping.urls")),
     path("programmes/", include("ketnoi.programmes.urls")),
+    path("learning/", include("ketnoi.learning.urls")),
     path("", include("ketnoi.market.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
