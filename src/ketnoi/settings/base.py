@@ -52,6 +52,14 @@ FIELD_ENCRYPTION_KEY = (
 )
 FIELD_ENCRYPTION_OLD_KEYS = env_list("KETNOI_FIELD_OLD_KEYS", [])
 
+# Signs learning certificates (Ed25519: 32 random bytes in base64, or a PEM
+# key). In development it is derived from SECRET_KEY (see learning.signing).
+LEARNING_SIGNING_KEY = (
+    env_required("KETNOI_LEARNING_SIGNING_KEY", why="Production signs certificates with this key.")
+    if PRODUCTION
+    else env_str("KETNOI_LEARNING_SIGNING_KEY", "")
+)
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -185,6 +193,7 @@ USE_TZ = True
 # --- Static and uploaded files -------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+WHITENOISE_MIMETYPES = {".webmanifest": "application/manifest+json"}
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("KETNOI_MEDIA_ROOT", str(VAR_DIR / "media")))
 STORAGES = {
