@@ -15,7 +15,15 @@ from django.db import OperationalError, connection, connections, transaction
 
 from ketnoi.core.errors import DomainError
 from ketnoi.ledger.models import Account, Transfer
-from ketnoi.ledger.services import IdempotencyConflict, balances_check, transfer_post, transfer_reverse
+from ketnoi.ledger.services import (
+    IdempotencyConflict,
+    TransferRequest,
+    balances_check,
+    transfer_post,
+    transfer_reverse,
+    transfers_check,
+    transfers_post_many,
+)
 
 from .helpers import COD, EXTERNAL, FEES, OTHER_SALES, SALES, balance, fund, open_accounts
 
@@ -185,3 +193,58 @@ def test_a_writer_kept_waiting_for_the_lock_still_posts_once():
     assert balance(SALES) == 90_000
     # (SQLite refused its first BEGIN IMMEDIATE, and the service began again)
     assert refusals == (["BEGIN IMMEDIATE"] if connection.vendor == "sqlite" else [])
+
+
+# --- Many transfers per call --------------------------------------------------
+
+
+def test_calls_with_overlapping_keys_at_once_post_each_key_once():
+    # Given four workers sending overlapping slices of one batch of 60 payouts
+    # (as a retried task and its first run might), the COD account funded for all of them
+    open_accounts()
+    fund(COD, 60 * 10_000)
+    batch = [
+        TransferRequest(idempotency_key=f"disb-{n:03d}-send", postings=((COD, -10_000), (SALES, 10_000)))
+        for n in range(60)
+    ]
+
+    # When they post at the same moment, worker i the payouts 10·i to 10·i + 29
+    results = at_once(4, lambda i: transfers_post_many(batch[10 * i : 10 * i + 30]))
+
+    # Then every call succeeded, and a key shared by two calls got the same transfer in both
+    assert not [r for r in results if isinstance(r, BaseException)], results
+    seen: dict[str, int] = {}
+    for ids in results:
+        for key, pk in ids.items():
+            assert seen.setdefault(key, pk) == pk
+    assert len(seen) == 60
+    # and each payout was posted once
+    assert Transfer.objects.filter(idempotency_key__startswith="disb-").count() == 60
+    assert (balance(COD), balance(SALES)) == (0, 600_000)
+    assert balances_check() == []
+    assert transfers_check() == []
+
+
+def test_calls_drawing_on_one_account_at_once_never_take_it_below_zero():
+    # Given the COD account holding five payouts, and four calls of three payouts each
+    open_accounts()
+    fund(COD, 5 * 10_000)
+
+    def call(i: int) -> str:
+        requests = [
+            TransferRequest(idempotency_key=f"call-{i}-{j}", postings=((COD, -10_000), (SALES, 10_000)))
+            for j in range(3)
+        ]
+        try:
+            transfers_post_many(requests)
+        except DomainError as error:
+            return error.code
+        return "posted"
+
+    results = at_once(4, call)
+
+    # Then one call was posted whole and the others refused whole
+    assert sorted(results) == ["insufficient_funds"] * 3 + ["posted"], results
+    assert Transfer.objects.filter(idempotency_key__startswith="call-").count() == 3
+    assert (balance(COD), balance(SALES)) == (20_000, 30_000)
+    assert balances_check() == []
