@@ -31,10 +31,11 @@ messages: env
 
 run: env messages
 	@$(PY) manage.py migrate --noinput
+	@$(PY) manage.py learning_load
 	@$(PY) manage.py seed_demo --if-empty
 	@$(PY) manage.py demo_logins
 	@echo "Serving http://127.0.0.1:$(PORT)/  (API docs: http://127.0.0.1:$(PORT)/api/v1/docs)  Ctrl-C stops."
-	@$(PY) manage.py db_worker --no-startup-delay & worker=$$!; \
+	@$(PY) manage.py worker --no-startup-delay & worker=$$!; \
 	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	  $(PY) manage.py runserver --skip-checks 127.0.0.1:$(PORT)
 

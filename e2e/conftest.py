@@ -149,6 +149,7 @@ def server(server_var_dir: Path) -> Iterator[str]:
     var_dir = server_var_dir
     env = _server_env(var_dir)
     _manage_or_fail(env, "migrate", "--noinput", "--verbosity", "0")
+    _manage_or_fail(env, "learning_load", "--verbosity", "0")
     if _manage(env, "help", "seed_demo").returncode == 0:
         _manage_or_fail(env, "seed_demo", "--verbosity", "0")
     else:
@@ -203,7 +204,7 @@ def task_worker(server: str, server_var_dir: Path) -> Iterator[None]:
             [
                 PYTHON,
                 str(ROOT / "manage.py"),
-                "db_worker",
+                "worker",
                 "--no-startup-delay",
                 "--no-reload",
                 "--interval",

@@ -19,7 +19,8 @@ from django.utils.translation import gettext_lazy as _
 
 from ketnoi.accounts.consents import CONSENT_TEXTS
 from ketnoi.accounts.models import ConsentPurpose
-from ketnoi.core.phone import MAX_INPUT_LENGTH, PhoneFormField, format_phone
+from ketnoi.core.forms import OneTimeCodeForm, phone_field
+from ketnoi.core.phone import PhoneFormField, format_phone
 
 from .ethnicity import ethnic_groups
 from .facts import age_on
@@ -338,22 +339,10 @@ class ConsentForm(forms.Form):
 
 
 class StatusPhoneForm(forms.Form):
-    phone = forms.CharField(
+    phone = phone_field(
         label=_("Số điện thoại đã dùng khi gửi đơn"),
         help_text=_("Chúng tôi gửi một mã gồm 6 chữ số đến số này."),
-        max_length=MAX_INPUT_LENGTH,
-        error_messages={"required": _("Hãy nhập số điện thoại.")},
-        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
     )
 
 
-class StatusCodeForm(forms.Form):
-    code = forms.CharField(
-        label=_("Mã trong tin nhắn"),
-        help_text=_("Gồm 6 chữ số, dùng được trong 10 phút."),
-        max_length=20,
-        error_messages={"required": _("Hãy nhập mã trong tin nhắn.")},
-        widget=forms.TextInput(
-            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9 ]*"}
-        ),
-    )
+StatusCodeForm = OneTimeCodeForm
