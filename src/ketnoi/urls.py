@@ -16,6 +16,7 @@ urlpatterns = [
     path("shipping/", include("ketnoi.shipping.urls")),
     path("programmes/", include("ketnoi.programmes.urls")),
     path("learning/", include("ketnoi.learning.urls")),
+    path("4m/", include("ketnoi.mentoring.urls")),
     path("", include("ketnoi.market.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

@@ -26,6 +26,7 @@ PATHS = {
     "/api/v1/shipping/events": {"post"},
     "/api/v1/orders/{order_id}/payment": {"get"},
     "/api/v1/learning/courses": {"get"},
+    "/api/v1/indicators": {"get"},
 }
 
 

@@ -42,6 +42,7 @@ api.add_router("/ledger", "ketnoi.ledger.api.router")
 api.add_router("/shipping", "ketnoi.shipping.api.router")
 api.add_router("/orders", "ketnoi.payments.api.router")
 api.add_router("/learning", "ketnoi.learning.api.router")
+api.add_router("", "ketnoi.mentoring.api.router")
 
 # Last, so it only sees what no router above answered: an unknown address
 # under /api/v1 gets a JSON 404 like every other API error.
