@@ -40,6 +40,17 @@ JOURNEYS: tuple[Journey, ...] = (
         public=True,
     ),
     Journey(
+        "beneficiary",
+        _("Hộ đang nhận hỗ trợ của chương trình"),
+        _(
+            "Xem các chương trình, khoản được hưởng, tiền đã nhận và phiếu mua hàng bằng số điện thoại; "
+            "gửi phản ánh nếu chưa nhận được."
+        ),
+        "programmes:my",
+        (),
+        public=True,
+    ),
+    Journey(
         "seller",
         _("Bạn làm ra sản phẩm"),
         _("Đăng bán thổ cẩm, miến, chè, mật ong… kèm ảnh và câu chuyện của bạn."),
@@ -64,8 +75,15 @@ JOURNEYS: tuple[Journey, ...] = (
         "partner",
         _("Bạn là doanh nghiệp, đối tác hoặc cố vấn"),
         _("Tìm hợp tác xã phù hợp, đề nghị kết nối, tư vấn theo chu trình 4M."),
-        "accounts:profile",
+        "mentoring:match_home",
         ("partner", "mentor"),
+    ),
+    Journey(
+        "fairs",
+        _("Hợp tác xã muốn gặp người mua, đối tác, cố vấn"),
+        _("Đăng ký hội chợ gặp gỡ – kết nối, hẹn gặp, nhận lịch in sẵn; theo dõi doanh thu tăng lên."),
+        "mentoring:event_list",
+        ("seller",),
     ),
     Journey(
         "officer",
@@ -73,6 +91,48 @@ JOURNEYS: tuple[Journey, ...] = (
         _("Đăng ký và xác minh hộ, rà soát nghèo đa chiều, chi trả hỗ trợ, đo kết quả."),
         "registry:household_queue",
         ("administrator", "programme_officer", "commune_officer"),
+    ),
+    Journey(
+        "programmes",
+        _("Bạn chi trả hỗ trợ cho hộ nghèo, cận nghèo"),
+        _(
+            "Chọn hộ đủ điều kiện, lập và duyệt danh sách, chi qua ngân hàng, bưu điện hoặc phiếu, "
+            "trả lời phản ánh."
+        ),
+        "programmes:programme_list",
+        ("administrator", "programme_officer"),
+    ),
+    Journey(
+        "4m",
+        _("Bạn theo dõi chương trình 4M cho hợp tác xã"),
+        _("Tổ chức hội chợ, đề xuất kết nối theo đợt, xem cố vấn, doanh thu và số hợp tác xã ra trường."),
+        "mentoring:dashboard",
+        ("administrator", "programme_officer"),
+    ),
+    Journey(
+        "post_clerk",
+        _("Bạn là nhân viên bưu điện"),
+        _("Trả tiền hỗ trợ tận tay người nhận khi họ đọc đúng mã trong tin nhắn."),
+        "programmes:cash_counter",
+        ("post_clerk",),
+    ),
+    Journey(
+        "learner",
+        _("Bạn muốn học bán hàng trên mạng, nhận tiền an toàn, quản lý tiền"),
+        _(
+            "Bài học ngắn trên điện thoại, học được cả khi mất mạng, có đọc to; "
+            "xong khoá được cấp chứng nhận."
+        ),
+        "learning:courses",
+        (),
+        public=True,
+    ),
+    Journey(
+        "trainer",
+        _("Bạn hướng dẫn một lớp học"),
+        _("Xem học viên của lớp học đến đâu, ai đang vướng ở bài nào, tải bảng tiến độ."),
+        "learning:trainer_home",
+        ("trainer",),
     ),
     Journey(
         "health",
