@@ -113,7 +113,7 @@ def test_the_payments_of_a_batch_can_be_filtered_by_state(
 ):
     batch = _sent(cycle, preparer, approver)
     first = batch.disbursements.order_by("id").first()
-    from ketnoi.programmes.services.batches import disbursement_mark_failed
+    from ketnoi.programmes.services.settlement import disbursement_mark_failed
 
     disbursement_mark_failed(first, actor=approver, reason="Sai tên chủ tài khoản")
     _login(client, approver)

@@ -23,13 +23,15 @@ from ketnoi.ledger.services import account_balance, balances_check, transfer_pos
 from ketnoi.programmes.models import Batch, Channel, Disbursement, DisbursementState
 from ketnoi.programmes.services import batches as batch_services
 from ketnoi.programmes.services.batches import (
-    Outcome,
     batch_approve,
     batch_export,
     batch_prepare,
     batch_send,
     batch_start,
     batches_resume,
+)
+from ketnoi.programmes.services.settlement import (
+    Outcome,
     disbursement_mark_failed,
     disbursement_mark_paid,
     disbursements_mark_paid,

@@ -57,10 +57,9 @@ from ketnoi.programmes.services.batches import (
     batch_send,
     batch_start,
     clearing_account_code,
-    disbursement_mark_failed,
-    disbursement_mark_paid,
 )
 from ketnoi.programmes.services.reconcile import bank_result_apply
+from ketnoi.programmes.services.settlement import disbursement_mark_failed, disbursement_mark_paid
 from tests.ledger.helpers import EXTERNAL, fund, open_accounts
 
 from .factories import cycle_approved, programme_make, programme_officer, verified_household

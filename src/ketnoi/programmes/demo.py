@@ -50,12 +50,13 @@ from .models import (
     Grievance,
     Programme,
 )
-from .services.batches import batch_approve, batch_prepare, batch_send, batch_start, disbursement_mark_paid
+from .services.batches import batch_approve, batch_prepare, batch_send, batch_start
 from .services.cash import cash_unclaimed_return
 from .services.cycles import cycle_approve, cycle_close, cycle_enrol, cycle_open, cycle_submit
 from .services.grievances import grievance_file, grievance_resolve
 from .services.programmes import programme_activate, programme_create
 from .services.reconcile import bank_result_apply
+from .services.settlement import disbursement_mark_paid
 
 PREPARER_PHONE = "0900000010"  # programme officer, Sơn La: prepares
 APPROVER_PHONE = "0900000011"  # programme officer, Sơn La: approves what the other prepared

@@ -19,7 +19,7 @@ from django.dispatch import receiver
 from ketnoi.payments.signals import voucher_expired, voucher_redeemed
 
 from .models import Disbursement
-from .services.batches import disbursement_mark_failed, disbursement_mark_paid
+from .services.settlement import disbursement_mark_failed, disbursement_mark_paid
 
 EXPIRED_REASON = "phiếu hết hạn"
 

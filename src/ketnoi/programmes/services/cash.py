@@ -41,7 +41,7 @@ from ketnoi.places.models import Commune
 
 from ..access import programme_access_check
 from ..models import Batch, Channel, Disbursement, DisbursementState
-from .batches import Outcome, batch_state_refresh, disbursement_mark_paid, disbursements_mark_failed
+from .settlement import Outcome, batch_state_refresh, disbursement_mark_paid, disbursements_mark_failed
 
 CODE_DIGITS = 6
 MAX_CODE_ATTEMPTS = 5

@@ -40,9 +40,9 @@ from ketnoi.payments.bank_files import FAILED, RETURNED, SUCCESS, ResultLine
 
 from ..access import programme_access_check
 from ..models import Batch, Channel, Disbursement, DisbursementState
-from .batches import (
+from .batches import batch_first_sent_at
+from .settlement import (
     Outcome,
-    batch_first_sent_at,
     batch_state_refresh,
     disbursements_mark_failed,
     disbursements_mark_paid,
