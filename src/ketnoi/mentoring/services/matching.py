@@ -526,7 +526,7 @@ def match_answer(match: Match, *, actor: Any, accept: bool) -> Match:
 @transaction.atomic
 def match_cancel(match: Match, *, actor: Any, reason: str = "") -> Match:
     """A party or an officer of the round calls off a pending or accepted match (409 otherwise)."""
-    match = Match.objects.select_for_update().select_related("round").get(pk=match.pk)
+    match = Match.objects.select_for_update(of=("self",)).select_related("round").get(pk=match.pk)
     if not match_sides(actor, match) and not (match.round and round_may_manage(actor, match.round)):
         raise PermissionDenied(
             _("Chỉ hai bên hoặc cán bộ của đợt mới huỷ được kết nối."), code="match_forbidden"
