@@ -6,13 +6,16 @@ small screen than a multi-select, and readable aloud.
 
 from __future__ import annotations
 
+import datetime as _dt
 from datetime import timedelta
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ketnoi.core.money import parse_vnd
 from ketnoi.market.models import Category
 from ketnoi.places.models import Province
 
@@ -198,14 +201,6 @@ class RoundForm(forms.Form):
 
 
 # --- Mentor and Move ------------------------------------------------------------------------------
-# (Imports of this part sit here so that it can be read, and merged, on its own.)
-
-import datetime as _dt  # noqa: E402
-
-from django.core.exceptions import ValidationError as _ValidationError  # noqa: E402
-from django.utils import timezone as _timezone  # noqa: E402
-
-from ketnoi.core.money import parse_vnd as _parse_vnd  # noqa: E402
 
 PLAN_MILESTONE_ROWS = 3
 
@@ -239,7 +234,7 @@ class MonthField(forms.Field):
                 return _dt.datetime.strptime(text, pattern).date().replace(day=1)  # noqa: DTZ007 - a month, no time
             except ValueError:
                 continue
-        raise _ValidationError(_("Hãy chọn tháng, ví dụ 2026-05."), code="invalid_month")
+        raise ValidationError(_("Hãy chọn tháng, ví dụ 2026-05."), code="invalid_month")
 
     def prepare_value(self, value: Any) -> Any:
         return f"{value:%Y-%m}" if isinstance(value, _dt.date) else value
@@ -259,10 +254,10 @@ class AmountField(forms.CharField):
             return None
         text = str(text).strip()
         if text.startswith("-"):
-            raise _ValidationError(
+            raise ValidationError(
                 _("Doanh thu không thể âm. Tháng không bán được gì thì ghi 0."), code="revenue_negative"
             )
-        return _parse_vnd(text)
+        return parse_vnd(text)
 
 
 class PlanForm(forms.Form):
@@ -313,7 +308,7 @@ class SessionScheduleForm(forms.Form):
     )
 
     def starts_at(self) -> _dt.datetime:
-        return _timezone.make_aware(_dt.datetime.combine(self.cleaned_data["day"], self.cleaned_data["time"]))
+        return timezone.make_aware(_dt.datetime.combine(self.cleaned_data["day"], self.cleaned_data["time"]))
 
 
 class SessionRecordForm(forms.Form):

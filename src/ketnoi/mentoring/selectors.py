@@ -14,17 +14,32 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from ketnoi.accounts.models import Role
-from ketnoi.accounts.selectors import user_has_role, user_scopes
+from ketnoi.accounts.selectors import AREA_OFFICER_ROLES, user_has_role, user_scopes
 from ketnoi.core.errors import NotFound
-from ketnoi.core.scopes import AreaScope
+from ketnoi.core.scopes import AreaScope, scope_q, scopes_cover
 from ketnoi.market.models import Category, Product, Seller
-from ketnoi.market.selectors import seller_can_edit, sellers_of_user
+from ketnoi.market.selectors import officer_covers_seller, seller_can_edit, sellers_of_user
 
-from .models import Event, Match, MeetingRequest, Need, Partner, Registration, Round, SellerNeeds
+from .models import (
+    Baseline,
+    Event,
+    Graduation,
+    Match,
+    MeetingRequest,
+    MentoringPlan,
+    Milestone,
+    Need,
+    Partner,
+    Registration,
+    RevenueMonth,
+    Round,
+    SellerNeeds,
+    Session,
+)
 
 PROGRAMME_ROLES: tuple[str, ...] = (Role.ADMINISTRATOR, Role.PROGRAMME_OFFICER)
 SELLER_PUBLIC_FIELDS: tuple[str, ...] = (
@@ -545,15 +560,6 @@ def round_matches(round_: Round) -> QuerySet[Match]:
 
 
 # --- Mentor and Move ------------------------------------------------------------------------------
-# (Imports of this part sit here so that it can be read, and merged, on its own.)
-
-from django.db.models import Exists, OuterRef  # noqa: E402
-
-from ketnoi.accounts.selectors import AREA_OFFICER_ROLES  # noqa: E402
-from ketnoi.core.scopes import scope_q, scopes_cover  # noqa: E402
-from ketnoi.market.selectors import officer_covers_seller  # noqa: E402
-
-from .models import Baseline, Graduation, MentoringPlan, Milestone, RevenueMonth, Session  # noqa: E402
 
 SELLER, MENTOR, OFFICER = "seller", "mentor", "officer"
 # The seller's fields a mentoring page loads: public ones, and who leads her (to know her side).
