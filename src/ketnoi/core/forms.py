@@ -1,4 +1,4 @@
-"""Form pieces every flow that proves a phone number uses: the phone box and the one-time-code box."""
+"""Form pieces shared by every app: the phone box, the one-time-code box, an amount in đồng."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .money import parse_vnd
 from .phone import MAX_INPUT_LENGTH
 
 
@@ -33,3 +34,18 @@ class OneTimeCodeForm(forms.Form):
             attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9 ]*"}
         ),
     )
+
+
+class VndField(forms.CharField):
+    """An amount in đồng as people type it (``1.500.000``, ``1500000đ``), cleaned to an ``int``."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 30)
+        super().__init__(**kwargs)
+        self.widget.attrs.update({"inputmode": "numeric", "autocomplete": "off"})
+
+    def clean(self, value: Any) -> int | None:  # type: ignore[override]
+        text = super().clean(value)
+        if not text:
+            return None
+        return parse_vnd(text)

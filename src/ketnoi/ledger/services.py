@@ -24,8 +24,9 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import batched
 from json.encoder import encode_basestring as _json_string
 from typing import Any
 
@@ -548,7 +549,7 @@ def _transfers_by_key(keys: list[str]) -> dict[str, tuple[int, str]]:
     quote = connection.ops.quote_name
     found: dict[str, tuple[int, str]] = {}
     with connection.cursor() as cursor:
-        for chunk in _chunks(keys):
+        for chunk in batched(keys, _CHUNK, strict=False):
             cursor.execute(
                 f"SELECT idempotency_key, id, content_hash FROM {quote(Transfer._meta.db_table)} "  # noqa: S608 - names from _meta, values as parameters
                 f"WHERE idempotency_key IN ({', '.join('%s' for _ in chunk)})",
@@ -603,7 +604,7 @@ def _reversed_originals(planned: list[_Planned]) -> dict[int, tuple[int | None, 
     """The transfers that requests reverse: id → (what it reverses itself, its postings); 422 if unknown."""
     wanted = sorted({plan.reverses_id for plan in planned if plan.reverses_id is not None})
     originals: dict[int, tuple[int | None, list[tuple[str, int]]]] = {}
-    for chunk in _chunks(wanted):
+    for chunk in batched(wanted, _CHUNK, strict=False):
         rows = (
             Posting.objects.filter(transfer_id__in=chunk)
             .order_by("id")
@@ -640,7 +641,7 @@ def _reversals_check(
         if pk in seen:
             raise _already_reversed_id(pk)
         seen.add(pk)
-    for chunk in _chunks(sorted(seen)):
+    for chunk in batched(sorted(seen), _CHUNK, strict=False):
         reversed_already = Transfer.objects.filter(reverses_id__in=chunk).order_by("reverses_id").first()
         if reversed_already is not None:
             raise _already_reversed_id(reversed_already.reverses_id)
@@ -649,7 +650,7 @@ def _reversals_check(
 def _accounts_lock(codes: list[str]) -> dict[str, tuple[int, int, bool]]:
     """Lock ``codes`` in code order: code → (id, balance, may go negative); 422 naming unknown codes."""
     accounts: dict[str, tuple[int, int, bool]] = {}
-    for chunk in _chunks(codes):
+    for chunk in batched(codes, _CHUNK, strict=False):
         rows = (
             Account.objects.select_for_update()
             .filter(code__in=chunk)
@@ -665,11 +666,6 @@ def _accounts_lock(codes: list[str]) -> dict[str, tuple[int, int, bool]]:
             _("Không có tài khoản: %(codes)s."), code="unknown_account", params={"codes": shown}, status=422
         )
     return accounts
-
-
-def _chunks(items: list[Any]) -> Iterator[list[Any]]:
-    for start in range(0, len(items), _CHUNK):
-        yield items[start : start + _CHUNK]
 
 
 # --- Input ------------------------------------------------------------------

@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ketnoi.core.money import parse_vnd
+from ketnoi.core.forms import VndField
 from ketnoi.market.models import Category
 from ketnoi.places.models import Province
 
@@ -240,24 +240,15 @@ class MonthField(forms.Field):
         return f"{value:%Y-%m}" if isinstance(value, _dt.date) else value
 
 
-class AmountField(forms.CharField):
-    """An amount in đồng as people type it: ``1.500.000``, ``1500000đ``."""
+class AmountField(VndField):
+    """Revenue in đồng; a negative figure gets its own plain message."""
 
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("max_length", 30)
-        super().__init__(**kwargs)
-        self.widget.attrs.update({"inputmode": "numeric", "autocomplete": "off"})
-
-    def clean(self, value: Any) -> int | None:  # type: ignore[override]
-        text = super().clean(value)
-        if not text:
-            return None
-        text = str(text).strip()
-        if text.startswith("-"):
+    def clean(self, value: Any) -> int | None:
+        if str(value or "").strip().startswith("-"):
             raise ValidationError(
                 _("Doanh thu không thể âm. Tháng không bán được gì thì ghi 0."), code="revenue_negative"
             )
-        return parse_vnd(text)
+        return super().clean(value)
 
 
 class PlanForm(forms.Form):

@@ -15,7 +15,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ketnoi.core.money import parse_vnd
+from ketnoi.core.forms import VndField
 from ketnoi.core.text import fold
 from ketnoi.places.models import Commune, Province
 
@@ -23,21 +23,6 @@ from . import rules as eligibility
 from .models import EntitlementKind
 
 MAX_ROWS = 20
-
-
-class MoneyInput(forms.CharField):
-    """An amount in đồng as people type it: ``1.500.000``, ``1500000``, ``1,5 triệu`` is not accepted."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("max_length", 30)
-        super().__init__(**kwargs)
-        self.widget.attrs.update({"inputmode": "numeric", "autocomplete": "off"})
-
-    def clean(self, value: Any) -> int | None:  # type: ignore[override]
-        text = super().clean(value)
-        if not text:
-            return None
-        return parse_vnd(text)
 
 
 class ProgrammeForm(forms.Form):
@@ -68,11 +53,11 @@ class ProgrammeForm(forms.Form):
     )
     starts_on = forms.DateField(label=_("Bắt đầu"), widget=forms.DateInput(attrs={"type": "date"}))
     ends_on = forms.DateField(label=_("Kết thúc"), widget=forms.DateInput(attrs={"type": "date"}))
-    budget_vnd = MoneyInput(label=_("Ngân sách (đồng)"), help_text=_("Ví dụ 500.000.000"))
+    budget_vnd = VndField(label=_("Ngân sách (đồng)"), help_text=_("Ví dụ 500.000.000"))
     entitlement = forms.ChoiceField(
         label=_("Mức hưởng"), choices=EntitlementKind.choices, widget=forms.RadioSelect
     )
-    amount_vnd = MoneyInput(
+    amount_vnd = VndField(
         label=_("Số tiền (đồng)"),
         help_text=_("Cho mỗi hộ, cho mỗi nhân khẩu hoặc giá trị mỗi phiếu, theo mức hưởng đã chọn."),
     )

@@ -123,11 +123,6 @@ def beneficiaries_open() -> None:
     )
 
 
-def in_chunks[T](items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 def _table(model: type[Any]) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 

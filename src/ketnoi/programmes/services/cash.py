@@ -20,6 +20,7 @@ import hmac
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import batched
 from typing import Any, NoReturn
 
 from django.conf import settings
@@ -95,11 +96,6 @@ def _sms(
     message_send(to=phone, text=text)
 
 
-def _chunks[T](items: Sequence[T]) -> Iterable[Sequence[T]]:
-    for start in range(0, len(items), _ROWS_PER_QUERY):
-        yield items[start : start + _ROWS_PER_QUERY]
-
-
 def cash_codes_issue(disbursements: Iterable[Disbursement]) -> int:
     """Give each of these sent post-office payments a new code, and SMS it to the household.
 
@@ -114,7 +110,7 @@ def cash_codes_issue(disbursements: Iterable[Disbursement]) -> int:
     """
     pks = [d.pk for d in disbursements]
     rows: list[tuple[Any, ...]] = []
-    for part in _chunks(pks):
+    for part in batched(pks, _ROWS_PER_QUERY, strict=False):
         rows += Disbursement.objects.filter(
             pk__in=part, channel=Channel.POST_OFFICE, state=DisbursementState.SENT
         ).values_list(

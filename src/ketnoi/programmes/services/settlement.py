@@ -14,6 +14,7 @@ partly failed.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import batched
 from typing import Any, NamedTuple
 
 from django.db import connection, transaction
@@ -32,7 +33,6 @@ from .batches import (
     beneficiaries_open,
     clearing_account_code,
     fail_key,
-    in_chunks,
     return_key,
     set_per_row,
     settle_key,
@@ -228,7 +228,7 @@ def disbursements_mark_paid(
     """
     beneficiaries_open()
     changed = 0
-    for part in in_chunks(sorted(outcomes, key=_by_pk), chunk_size):
+    for part in batched(sorted(outcomes, key=_by_pk), chunk_size, strict=False):
         by_pk = {o.disbursement_pk: o for o in part}
         with transaction.atomic():
             rows = rows_of(batch, part, state=_SENT, fields=("disbursement_id", "amount_vnd", "channel"))
@@ -252,7 +252,7 @@ def disbursements_mark_failed(
 ) -> int:
     """``disbursement_mark_failed`` for many sent payments of ``batch``; how many changed (others skipped)."""
     changed = 0
-    for part in in_chunks(sorted(outcomes, key=_by_pk), chunk_size):
+    for part in batched(sorted(outcomes, key=_by_pk), chunk_size, strict=False):
         by_pk = {o.disbursement_pk: o for o in part}
         with transaction.atomic():
             rows = rows_of(batch, part, state=_SENT, fields=("disbursement_id", "send_transfer_id"))
@@ -278,7 +278,7 @@ def disbursements_mark_returned(
     """
     beneficiaries_open()
     changed = 0
-    for part in in_chunks(sorted(outcomes, key=_by_pk), chunk_size):
+    for part in batched(sorted(outcomes, key=_by_pk), chunk_size, strict=False):
         by_pk = {o.disbursement_pk: o for o in part}
         with transaction.atomic():
             rows = rows_of(batch, part, state=_PAID, fields=("disbursement_id", "amount_vnd"))
