@@ -1,7 +1,7 @@
 """E-vouchers: issue a code worth an amount, redeem it once at a verified seller, let it expire.
 
 A voucher code is 11 random Crockford base32 symbols (``secrets``) and one
-check symbol (Luhn mod 32), shown as ``XXXX-XXXX-XXXX`` so it can be read
+check symbol (Luhn mod 32), shown in three groups of four (``7K3M-Q9PA-X2DW``) so it can be read
 aloud over a counter: no I, L, O or U, and a typed ``O``/``I``/``L`` is read
 as ``0``/``1``/``1``. The check symbol catches a mistyped or swapped
 character before any look-up, so typos are not counted as guesses. Only a
@@ -112,7 +112,7 @@ def code_normalize(typed: str) -> str:
         raise DomainError(_("Hãy nhập mã phiếu."), code="voucher_code_required", status=422)
     if len(text) != CODE_LENGTH or any(ch not in ALPHABET for ch in text):
         raise DomainError(
-            _("Mã phiếu gồm 12 chữ và số, dạng XXXX-XXXX-XXXX. Hãy xem lại mã trên phiếu."),
+            _("Mã phiếu gồm 12 chữ và số, ví dụ 7K3M-Q9PA-X2DW. Hãy xem lại mã trên phiếu."),
             code="voucher_code_format",
             status=422,
         )
